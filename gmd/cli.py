@@ -1,0 +1,47 @@
+"""``gmd``: the one command-line entry point.
+
+Each sub-command lives beside the code it drives and is attached here; this
+module only owns settings loading and the promise that a bad configuration is
+one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+
+from datasources.settings import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    name="gmd",
+    help="Guangmingding (光明顶): a live customer-experience war room.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EXIT_CONFIG = 2
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
+    """Print one line to stderr and exit."""
+    typer.echo(f"gmd: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """The validated settings, or exit 2 with the offending setting named."""
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        fail(f"configuration error: {exc}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
