@@ -78,6 +78,19 @@ class WorkerSettings(BaseModel):
     heartbeat_ttl_s: int = Field(15, ge=2)
 
 
+class ScreenSettings(BaseModel):
+    """How the wall and console look and behave (time zone, sizes, sign-in defaults)."""
+
+    model_config = {"extra": "forbid"}
+
+    timezone: str = "Asia/Shanghai"
+    obstacles_max: int = Field(6, ge=1, le=20)
+    verbatims_per_obstacle: int = Field(3, ge=0, le=5)
+    playlist_every_s: float = Field(30.0, ge=5)
+    demo_role: Literal["viewer", "lead", "admin"] = "lead"
+    """Role of a local (localhost) visitor when no users file and no OIDC are configured."""
+
+
 class Settings(BaseSettings):
     """Everything a Guangmingding process needs to know about its surroundings."""
 
@@ -96,6 +109,7 @@ class Settings(BaseSettings):
     targets: Targets = Targets()
     retention: Retention = Retention()
     worker: WorkerSettings = WorkerSettings()
+    screens: ScreenSettings = ScreenSettings()
     language: Literal["zh", "en"] = "zh"
     refresh_s: float = Field(5.0, ge=1, le=300)
     stale_after_s: float = Field(30.0, ge=2)
