@@ -1,13 +1,12 @@
 """``gmd``: the one command-line entry point.
 
-Each sub-command lives beside the code it drives and is attached here; this
-module only owns settings loading and the promise that a bad configuration is
-one clear line on stderr and exit code 2, never a traceback.
+Each sub-command lives beside the code it drives and is attached at the bottom
+of this module; this module only owns settings loading and the promise that a
+bad configuration is one clear line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import NoReturn
 
 import typer
@@ -23,6 +22,11 @@ app = typer.Typer(
 )
 
 EXIT_CONFIG = 2
+
+
+@app.callback()
+def _root() -> None:
+    """Guangmingding (光明顶): a live customer-experience war room."""
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
@@ -43,5 +47,8 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+# Sub-commands.  Imported here, below `fail` and `settings_or_exit`, because the
+# command modules import those two from this module.  One line per command.
+from gmd.run import run_command  # noqa: E402
+
+app.command("run")(run_command)
