@@ -13,6 +13,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -91,6 +92,47 @@ class ScreenSettings(BaseModel):
     """Role of a local (localhost) visitor when no users file and no OIDC are configured."""
 
 
+class QintingSettings(BaseModel):
+    """Live conversations for the listening page and the transcript rules (亲听)."""
+
+    model_config = {"extra": "forbid"}
+
+    rules_file: Path | None = None
+    """YAML transcript rules; ``None`` uses the defaults shipped in ``alerts/``."""
+    live_window_s: float = Field(300.0, ge=10)
+    """A conversation is "live" while its last utterance is younger than this."""
+    conversation_ttl_s: int = Field(6 * 3600, ge=60)
+    max_utterances: int = Field(500, ge=10)
+    customer_contacts: int = Field(10, ge=1, le=100)
+    customer_contacts_ttl_s: int = Field(7 * 86400, ge=60)
+    transcript_refresh_s: float = Field(2.0, ge=0.5, le=60)
+    flag_ttl_s: int = Field(86400, ge=60)
+    """How long "this conversation was already flagged by this rule" is remembered."""
+    listen_role: Literal["viewer", "lead", "admin"] = "lead"
+
+
+class RadioSettings(BaseModel):
+    """The nine o'clock radio (9点电台): when digests leave and how cases are grouped."""
+
+    model_config = {"extra": "forbid"}
+
+    digest_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "Asia/Shanghai"
+    similarity: float = Field(0.5, gt=0, le=1)
+    """Jaccard similarity of text shingles above which two cases are one group."""
+    editor_role: Literal["viewer", "lead", "admin"] = "lead"
+    max_groups: int = Field(20, ge=1, le=200)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+
 class Settings(BaseSettings):
     """Everything a Guangmingding process needs to know about its surroundings."""
 
@@ -110,6 +152,8 @@ class Settings(BaseSettings):
     retention: Retention = Retention()
     worker: WorkerSettings = WorkerSettings()
     screens: ScreenSettings = ScreenSettings()
+    qinting: QintingSettings = QintingSettings()
+    radio: RadioSettings = RadioSettings()
     language: Literal["zh", "en"] = "zh"
     refresh_s: float = Field(5.0, ge=1, le=300)
     stale_after_s: float = Field(30.0, ge=2)
