@@ -100,6 +100,19 @@ class Keys:
         """Hash of one conversation's context (business line, reason, channel, group …)."""
         return f"{self.prefix}:conv:meta:{conversation_id}"
 
+    def live_conversations_on(self, business_line: str, reason: str) -> str:
+        """Sorted set like :attr:`live_conversations`, for one business line and reason
+        (the "listen to customers on this topic" deep link reads it directly)."""
+        return f"{self.prefix}:conv:live:{business_line}:{reason}"
+
+    def customer_contacts(self, customer_id: str) -> str:
+        """Capped list of one customer's recent contacts (JSON), newest first."""
+        return f"{self.prefix}:customer:contacts:{customer_id}"
+
+    def transcript_flag(self, conversation_id: str, rule: str) -> str:
+        """``SET NX`` marker: this conversation was already flagged by this rule."""
+        return f"{self.prefix}:conv:flag:{conversation_id}:{rule}"
+
     @property
     def alerts_changed(self) -> str:
         """Counter bumped on every alert change so walls refresh the alert panel cheaply."""
