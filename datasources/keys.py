@@ -7,7 +7,7 @@ Redis server is never polluted and cleaning up is one ``SCAN`` on ``prefix:*``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from datasources.settings import StreamNames
 
@@ -26,7 +26,7 @@ class Keys:
     """Key templates bound to one prefix (``gmd`` in production)."""
 
     prefix: str
-    streams: StreamNames = StreamNames()
+    streams: StreamNames = field(default_factory=StreamNames)
 
     def stream(self, name: str) -> str:
         """A stream by its logical name (``contacts``, ``queue``, ``anomalies`` …)."""
