@@ -133,6 +133,30 @@ class RadioSettings(BaseModel):
         return value
 
 
+class AlertSettings(BaseModel):
+    """How alerts open, ring and escalate; tests shrink the delays through these."""
+
+    model_config = {"extra": "forbid"}
+
+    escalation_time_scale: float = Field(1.0, gt=0)
+    """Multiplies every routing-file wait (0.01 turns 5 minutes into 3 s for tests)."""
+    ack_expiry_minutes: float | None = Field(60.0, gt=0)
+    """An acknowledgement older than this (scaled) falls back to open; ``None`` never."""
+    ring_attempts: int = Field(5, ge=1, le=20)
+    ring_backoff_s: float = Field(1.0, gt=0)
+    """First retry delay; doubles each attempt up to ``ring_backoff_max_s``."""
+    ring_backoff_max_s: float = Field(30.0, gt=0)
+    ring_timeout_s: float = Field(5.0, gt=0)
+    ring_threads: int = Field(8, ge=1, le=64)
+    manual_ring_window_s: float = Field(30.0, ge=0)
+    """Repeated manual rings of one alert by one person inside this window ring once."""
+    sample_verbatims: int = Field(3, ge=0, le=5)
+    sweep_s: float = Field(1.0, gt=0)
+    """How often the worker checks timers (escalations, expiries) against the database."""
+    intake_batch: int = Field(200, ge=1)
+    intake_block_ms: int = Field(200, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything a Guangmingding process needs to know about its surroundings."""
 
@@ -154,6 +178,7 @@ class Settings(BaseSettings):
     screens: ScreenSettings = ScreenSettings()
     qinting: QintingSettings = QintingSettings()
     radio: RadioSettings = RadioSettings()
+    alerts: AlertSettings = AlertSettings()
     language: Literal["zh", "en"] = "zh"
     refresh_s: float = Field(5.0, ge=1, le=300)
     stale_after_s: float = Field(30.0, ge=2)
