@@ -40,7 +40,7 @@ test: $(STAMP) browser lint typecheck
 # The integration and browser tests again, on the production servers (PostgreSQL, Redis).
 test-services: $(STAMP) browser
 	GMD_TEST_REDIS_URL=$(SERVICES_REDIS_URL) GMD_TEST_DATABASE_URL=$(SERVICES_DATABASE_URL) \
-		$(BIN)/pytest -q -m "integration or browser"
+		$(BIN)/pytest -q -m "(integration or browser) and not embedded"
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
