@@ -64,6 +64,21 @@ class Keys:
         """Key with a TTL, present while the named worker is alive."""
         return f"{self.prefix}:worker:{worker}"
 
+    def worker_fence(self, worker: str) -> str:
+        """Counter bumped when another worker claims this worker's pending entries; the
+        worker WATCHes it, so a batch it no longer owns is never applied twice."""
+        return f"{self.prefix}:worker:fence:{worker}"
+
+    @property
+    def worker_fence_prefix(self) -> str:
+        """``worker_fence(name)`` is this prefix plus the name (the claim script builds it)."""
+        return f"{self.prefix}:worker:fence:"
+
+    @property
+    def negative_voices(self) -> str:
+        """Capped list (newest first) of the latest negative external voices, masked JSON."""
+        return f"{self.prefix}:voices:negative"
+
     def verbatims(self, series: str) -> str:
         """Capped list of recent masked verbatims behind one series."""
         return f"{self.prefix}:verbatims:{series}"
