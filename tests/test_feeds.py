@@ -1,0 +1,75 @@
+"""The producer and the dead letter, on a real Redis."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from datasources.catalog import BUSINESS_LINES, REASONS, SKILL_GROUPS, codes, label
+from datasources.feeds import FeedWriter, read_dead_letters, write_dead_letter
+from datasources.keys import Keys
+from datasources.schemas import EXAMPLE_FIELDS as VALID
+from datasources.schemas import InvalidEvent, QueueSnapshot, parse_event
+
+
+@pytest.mark.integration
+def test_publish_round_trips_through_the_stream(redis_client: redis.Redis, keys: Keys) -> None:
+    writer = FeedWriter(redis_client, keys, maxlen=1000)
+    events = {feed: parse_event(feed, fields) for feed, fields in VALID.items()}
+    pipe = redis_client.pipeline(transaction=False)
+    for feed, event in events.items():
+        writer.publish(feed, event, pipeline=pipe)
+    assert redis_client.xlen(keys.stream("contacts")) == 0  # only queued so far
+    pipe.execute()
+    for feed, event in events.items():
+        entries: list[tuple[str, dict[str, str]]] = redis_client.xrange(keys.stream(feed))  # type: ignore[assignment]
+        [(_entry_id, fields)] = entries
+        assert parse_event(feed, fields) == event
+
+
+@pytest.mark.integration
+def test_publish_many_trims_approximately(redis_client: redis.Redis, keys: Keys) -> None:
+    writer = FeedWriter(redis_client, keys, maxlen=1000)
+    event = parse_event("queue", VALID["queue"])
+    assert isinstance(event, QueueSnapshot)
+    assert writer.publish_many("queue", [event] * 5000) == 5000
+    length = redis_client.xlen(keys.stream("queue"))
+    assert 1000 <= length < 5000
+
+
+@pytest.mark.integration
+def test_wrong_feed_is_refused(redis_client: redis.Redis, keys: Keys) -> None:
+    writer = FeedWriter(redis_client, keys, maxlen=1000)
+    with pytest.raises(ValueError, match="does not belong on feed 'voices'"):
+        writer.publish("voices", parse_event("queue", VALID["queue"]))
+
+
+@pytest.mark.integration
+def test_dead_letter_keeps_original_fields_and_reason(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    bad = VALID["contacts"] | {"channel": "fax"}
+    entry_id = redis_client.xadd(keys.stream("contacts"), bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event("contacts", bad)
+    with redis_client.pipeline(transaction=True) as pipe:
+        write_dead_letter(pipe, keys, "contacts", str(entry_id), bad, str(caught.value))
+        pipe.execute()
+    [letter] = read_dead_letters(redis_client, keys)
+    assert letter["dl_feed"] == "contacts"
+    assert letter["dl_entry_id"] == entry_id
+    assert letter["dl_reason"].startswith("channel:")
+    assert letter["reason"] == "coupon_not_applied"  # the event's own field survives
+    assert {k: v for k, v in letter.items() if not k.startswith("dl_")} == bad
+
+
+def test_catalog_is_big_enough_and_bilingual() -> None:
+    assert len(BUSINESS_LINES) >= 6 and len(REASONS) >= 20
+    assert all(line in SKILL_GROUPS for line in BUSINESS_LINES)
+    assert label("reason", "refund", "zh") == "退款"
+    assert label("reason", "refund", "en") == "Refund"
+    assert label("skill_group", "tmall-presale", "zh") == "天猫售前"
+    assert label("skill_group", "tmall-presale", "en") == "Tmall pre-sales"
+    assert label("business_line", "*", "en") == "All"
+    assert label("business_line", "newline", "en") == "newline"
+    assert len(codes("skill_group")) == sum(len(g) for g in SKILL_GROUPS.values())
