@@ -1,0 +1,290 @@
+"""The read API the pages and the detector use: aggregates only, never raw events.
+
+Every method is a fixed number of pipelined reads (``HGETALL``/``HMGET``/``LRANGE``
+over a fixed number of buckets), so drawing the wall costs the same on a quiet
+night and on Double-11 at 10× volume.  "Now" is the data's own clock — the
+contacts watermark — so a simulator running accelerated or replaying a past day
+shows a consistent screen; a feed that stops is reported by :meth:`freshness`.
+
+The layout (families, fields) is in :mod:`datasources.aggregates_layout`; the
+arithmetic turning counters into KPIs in :mod:`datasources.aggregates_kpi`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+import redis
+
+from datasources import aggregates_layout as lay
+from datasources.aggregates_kpi import KPI_COLUMNS, KpiSnapshot, kpis_from, newest_snapshots
+from datasources.aggregates_series import series_values
+from datasources.keys import RESOLUTIONS, Keys
+from datasources.series import ALL, contact_series, parse_series, voice_series
+from datasources.settings import Settings
+
+__all__ = [
+    "KPI_COLUMNS",
+    "AggregateReader",
+    "BucketSnapshot",
+    "FeedFreshness",
+    "KpiSnapshot",
+    "VoiceSample",
+]
+
+FEEDS = ("contacts", "queue", "voices", "conversations")
+
+
+@dataclass(frozen=True)
+class FeedFreshness:
+    """When a feed was last processed (wall clock) and its newest event time."""
+
+    feed: str
+    last_seen_wall: float | None
+    last_event_ts: float | None
+
+
+@dataclass(frozen=True)
+class VoiceSample:
+    """One negative external voice, already masked."""
+
+    ts: float
+    business_line: str
+    source: str
+    text: str
+    sentiment: float | None
+    reach: int
+
+
+@dataclass(frozen=True)
+class BucketSnapshot:
+    """One 10 s bucket's raw numbers, for the detector."""
+
+    bucket_start: int
+    contacts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """``(business_line, reason, channel)`` → contacts."""
+    service: dict[str, dict[str, float]] = field(default_factory=dict)
+    """skill group → ``{metric: value}`` for :data:`aggregates_layout.SERVICE_METRICS`."""
+    service_lines: dict[str, dict[str, float]] = field(default_factory=dict)
+    """business line (``*`` = total) → ``{metric: value}``."""
+    queue: dict[str, dict[str, float]] = field(default_factory=dict)
+    """skill group → newest snapshot in the bucket (:data:`QUEUE_FIELDS` and ``ts``)."""
+    voices: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """``(business_line, source)`` → ``(total, negative)``."""
+
+
+def _times(buckets: list[int]) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(buckets, unit="s", utc=True))
+
+
+class AggregateReader:
+    """Reads aggregates for one deployment (one key prefix)."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, settings: Settings) -> None:
+        self.client = client
+        self.keys = keys
+        self.settings = settings
+
+    # -- clocks ------------------------------------------------------------------
+
+    def data_now(self) -> float | None:
+        """Newest contact event time any worker has processed (the pages' "now")."""
+        raw = self.client.hget(self.keys.watermark, "contacts")
+        return float(raw) if raw is not None else None
+
+    def freshness(self) -> dict[str, FeedFreshness]:
+        """Per feed: wall-clock time last processed and newest event time (stale banners)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self.keys.feed_seen)
+        pipe.hgetall(self.keys.watermark)
+        seen, marks = pipe.execute()
+        return {
+            feed: FeedFreshness(
+                feed,
+                float(seen[feed]) if feed in seen else None,
+                float(marks[feed]) if feed in marks else None,
+            )
+            for feed in FEEDS
+        }
+
+    def _last_minute(self) -> int | None:
+        now = self.data_now()
+        return None if now is None else lay.bucket_start(now, 60) - 60
+
+    # -- KPIs --------------------------------------------------------------------
+
+    def kpis(self, business_line: str | None = None) -> KpiSnapshot:
+        """Queue KPIs over the last complete minute (queue figures: newest snapshots)."""
+        minute = self._last_minute()
+        if minute is None:
+            return KpiSnapshot(minute=None)
+        scope = business_line or lay.TOTAL
+        fields = [lay.metric_field(scope, m) for m in lay.SERVICE_METRICS]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hmget(self.keys.aggregate(lay.SERVICE_LINE, "1m", minute), fields)
+        pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", minute))
+        pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", minute + 60))
+        values, queue_prev, queue_now = pipe.execute()
+        service = _metrics(values)
+        snapshots = newest_snapshots([queue_prev, queue_now], business_line)
+        return kpis_from(minute, service, snapshots)
+
+    def kpi_history(self, minutes: int = 60, business_line: str | None = None) -> pd.DataFrame:
+        """One row per complete minute (oldest first): ``time`` and :data:`KPI_COLUMNS`."""
+        last = self._last_minute()
+        if last is None:
+            return pd.DataFrame(columns=["time", *KPI_COLUMNS])
+        buckets = lay.bucket_range(last, minutes, "1m")
+        scope = business_line or lay.TOTAL
+        fields = [lay.metric_field(scope, m) for m in lay.SERVICE_METRICS]
+        pipe = self.client.pipeline(transaction=False)
+        for b in buckets:
+            pipe.hmget(self.keys.aggregate(lay.SERVICE_LINE, "1m", b), fields)
+            pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", b))
+        replies = pipe.execute()
+        rows = []
+        for i, b in enumerate(buckets):
+            snapshots = newest_snapshots([replies[2 * i + 1]], business_line)
+            snap = kpis_from(b, _metrics(replies[2 * i]), snapshots)
+            rows.append([getattr(snap, c) for c in KPI_COLUMNS])
+        frame = pd.DataFrame(rows, columns=list(KPI_COLUMNS), dtype="float64")
+        frame.insert(0, "time", _times(buckets))
+        return frame
+
+    # -- contacts and series -------------------------------------------------------
+
+    def contacts_by_business_line(self, hours: float = 24, resolution: str = "1m") -> pd.DataFrame:
+        """Long frame ``time, business_line, contacts`` up to the current bucket."""
+        now = self.data_now()
+        if now is None:
+            return pd.DataFrame(columns=["time", "business_line", "contacts"])
+        count = max(1, int(hours * 3600 // RESOLUTIONS[resolution]))
+        buckets = lay.bucket_range(int(now), count, resolution)
+        pipe = self.client.pipeline(transaction=False)
+        for b in buckets:
+            pipe.hgetall(self.keys.aggregate(lay.LINES, resolution, b))
+        records = [
+            (b, line, int(n))
+            for b, reply in zip(buckets, pipe.execute(), strict=True)
+            for line, n in reply.items()
+        ]
+        frame = pd.DataFrame(records, columns=["time", "business_line", "contacts"])
+        frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
+        return frame
+
+    def series_history(
+        self,
+        series: str,
+        minutes: int = 60,
+        resolution: str = "1m",
+        metric: str | None = None,
+    ) -> pd.DataFrame:
+        """``time, value`` for a contact, queue or voice series id (``*`` = all).
+
+        ``metric``: contacts are counted; queue series default to ``waiting`` (any of
+        :data:`QUEUE_FIELDS`, or a KPI such as ``pickup_rate`` from the service
+        counters); voice series default to ``total`` (or ``negative``,
+        ``negative_share``, ``reach``).
+        """
+        now = self.data_now()
+        width = RESOLUTIONS[resolution]
+        count = max(1, minutes * 60 // width)
+        if now is None:
+            return pd.DataFrame(columns=["time", "value"])
+        buckets = lay.bucket_range(int(now), count, resolution)
+        dims = parse_series(series)
+        values = series_values(self.client, self.keys, dims, buckets, resolution, metric)
+        return pd.DataFrame({"time": _times(buckets), "value": values})
+
+    def known_series(self) -> set[str]:
+        """Every contact, queue and voice series id seen so far."""
+        return {str(s) for s in self.client.smembers(self.keys.series_index)}
+
+    # -- voices and verbatims ------------------------------------------------------
+
+    def voices_summary(self, minutes: int = 60) -> pd.DataFrame:
+        """Per minute and source: ``total, negative, negative_share`` (all business lines)."""
+        now = self.data_now()
+        columns = ["time", "source", "total", "negative", "negative_share"]
+        if now is None:
+            return pd.DataFrame(columns=columns)
+        buckets = lay.bucket_range(int(now), minutes, "1m")
+        pipe = self.client.pipeline(transaction=False)
+        for b in buckets:
+            pipe.hgetall(self.keys.aggregate(lay.VOICES, "1m", b))
+        sums: dict[tuple[int, str], list[int]] = {}
+        for b, reply in zip(buckets, pipe.execute(), strict=True):
+            for name, value in reply.items():
+                _line, source, metric = lay.split_field(name)
+                if metric in ("total", "negative"):
+                    slot = sums.setdefault((b, source), [0, 0])
+                    slot[metric == "negative"] += int(value)
+        rows = [
+            (b, source, total, neg, neg / total if total else 0.0)
+            for (b, source), (total, neg) in sorted(sums.items())
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
+        return frame
+
+    def latest_negative_voices(self, n: int = 10) -> list[VoiceSample]:
+        """The newest negative external voices, newest first (masked)."""
+        raw = self.client.lrange(self.keys.negative_voices, 0, max(0, n - 1))
+        return [VoiceSample(**json.loads(item)) for item in raw]
+
+    def recent_verbatims(self, series: str, n: int = 5) -> list[str]:
+        """Newest masked verbatims behind a series (contacts at reason or line level,
+        voices per line); a finer series falls back to the level that is kept."""
+        stored = verbatim_series(series)
+        if stored is None:
+            return []
+        return [str(t) for t in self.client.lrange(self.keys.verbatims(stored), 0, max(0, n - 1))]
+
+    # -- detector ----------------------------------------------------------------
+
+    def bucket_snapshot(self, bucket_start: int) -> BucketSnapshot:
+        """One 10 s bucket's raw counters (five pipelined ``HGETALL``)."""
+        pipe = self.client.pipeline(transaction=False)
+        for family in (lay.CONTACTS, lay.SERVICE, lay.SERVICE_LINE, lay.QUEUE, lay.VOICES):
+            pipe.hgetall(self.keys.aggregate(family, "10s", bucket_start))
+        contacts, service, service_lines, queue, voices = pipe.execute()
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for name, value in voices.items():
+            line, source, metric = lay.split_field(name)
+            if metric in ("total", "negative"):
+                pairs.setdefault((line, source), [0, 0])[metric == "negative"] = int(value)
+        return BucketSnapshot(
+            bucket_start=bucket_start,
+            contacts={_triple(k): int(v) for k, v in contacts.items()},
+            service=lay.group_metrics(service),
+            service_lines=lay.group_metrics(service_lines),
+            queue={
+                sg: {
+                    k: float(v) for k, v in lay.decode_snapshot(raw).items() if k != "business_line"
+                }
+                for sg, raw in queue.items()
+            },
+            voices={k: (v[0], v[1]) for k, v in pairs.items()},
+        )
+
+
+def _triple(name: str) -> tuple[str, str, str]:
+    line, reason, channel = lay.split_field(name)
+    return line, reason, channel
+
+
+def _metrics(values: list[str | None]) -> dict[str, float]:
+    return {m: float(v) for m, v in zip(lay.SERVICE_METRICS, values, strict=True) if v is not None}
+
+
+def verbatim_series(series: str) -> str | None:
+    """The series whose verbatim list holds ``series``'s verbatims (or ``None``)."""
+    dims = parse_series(series)
+    line = dims.get("business_line")
+    if dims["family"] == "contacts" and line:
+        return contact_series(line, dims.get("reason", ALL))
+    if dims["family"] == "voices" and line:
+        return voice_series(line)
+    return None
