@@ -1,0 +1,54 @@
+"""The worker's own stages: aggregates for the pages, and per-feed progress.
+
+Both only queue writes on the batch's pipeline (see :mod:`worker.stages`); the
+arithmetic and the key layout live in :mod:`datasources.aggregates_write`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from redis.client import Pipeline
+
+from datasources.aggregates_write import BatchAggregate, record_progress
+from datasources.keys import Keys
+from datasources.schemas import ContactEvent, Event, QueueSnapshot, VoiceEvent
+from datasources.settings import Settings
+
+
+@dataclass(frozen=True)
+class AggregationStage:
+    """Contacts, queue snapshots and voices → time-bucketed hashes, verbatims, series index.
+
+    ``mask`` removes personal data from every verbatim before it is stored.
+    """
+
+    settings: Settings
+    keys: Keys
+    mask: Callable[[str], str]
+    feeds: frozenset[str] = frozenset({"contacts", "queue", "voices"})
+
+    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
+        batch = BatchAggregate(self.settings, self.mask)
+        if feed == "contacts":
+            batch.add_contacts(e for e in events if isinstance(e, ContactEvent))
+        elif feed == "queue":
+            batch.add_queue(e for e in events if isinstance(e, QueueSnapshot))
+        elif feed == "voices":
+            batch.add_voices(e for e in events if isinstance(e, VoiceEvent))
+        batch.flush(self.keys, pipeline=pipe)
+
+
+@dataclass(frozen=True)
+class FeedProgressStage:
+    """Raises each feed's watermark (newest event time — the pages' "now") and its
+    wall-clock last-seen time (the pages' stale banners)."""
+
+    keys: Keys
+    feeds: frozenset[str] = frozenset({"contacts", "queue", "voices", "conversations"})
+
+    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
+        newest = max(e.ts for e in events)
+        record_progress(self.keys, feed, newest, time.time(), pipeline=pipe)

@@ -1,0 +1,244 @@
+"""The worker loop: fetch a batch, apply every stage and ack in one transaction, tick.
+
+Exactly-once effects (the full argument is in ``docs/worker.md``): each iteration
+WATCHes this worker's fence key, fetches a batch on the same connection, queues
+every stage's writes and the ``XACK`` after ``MULTI``, and ``EXEC``s.  Redis runs
+the transaction whole or not at all, so a worker killed at any point either
+applied-and-acked a batch or did neither (the entries stay pending and are
+reclaimed).  A slow-but-alive worker whose entries were claimed by another one
+finds its fence bumped: ``EXEC`` aborts with ``WatchError`` and the batch is
+dropped here, to be applied once by the claimer.
+
+Nothing important lives only in this process: aggregates, watermarks, detector
+state and open anomalies are in Redis, so a restarted worker just carries on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import redis
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
+
+from datasources.feeds import write_dead_letter
+from datasources.keys import FEED_GROUP, Keys
+from datasources.schemas import Event, InvalidEvent, parse_event
+from datasources.settings import Settings
+from worker import groups
+from worker.stages import FeedStage, Ticker
+
+log = logging.getLogger("gmd.worker")
+
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, OSError)
+CLAIM_MAX = 1000
+"""Entries claimed per stream per round (the claim script unpacks them as arguments)."""
+STAGE_RETRY_S = 1.0
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class WorkerStats:
+    events: int = 0
+    batches: int = 0
+    dead_letters: int = 0
+    aborted: int = 0
+    started: float = field(default_factory=time.time)
+
+
+class Worker:
+    """One consumer in the feed group, running ``stages`` per batch and ``tickers`` between."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        settings: Settings,
+        stages: Sequence[FeedStage],
+        tickers: Sequence[Ticker] = (),
+        name: str | None = None,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.keys = Keys(settings.redis_prefix, settings.streams)
+        self.name = name or default_name()
+        self.stages = list(stages)
+        self.tickers = list(tickers)
+        self.stats = WorkerStats()
+        self._stop = threading.Event()
+        self._next_tick = [0.0] * len(self.tickers)
+        self._next_claim = 0.0
+        self._next_beat = 0.0
+        self._by_feed = {
+            feed: [s for s in self.stages if feed in s.feeds] for feed in self.keys.feed_streams
+        }
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Finish the current batch, then leave :meth:`run` (warm shutdown)."""
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
+            log.info(
+                "worker %s: %s received, finishing the batch", self.name, signal.strsignal(signum)
+            )
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run(self, max_events: int | None = None, once: bool = False) -> WorkerStats:
+        """Consume until stopped (or ``max_events`` processed, or after one batch with
+        ``once``).  Redis outages are waited out with back-off, one log line per retry."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(REDIS_DOWN),
+            wait=wait_exponential(multiplier=0.2, max=10),
+            sleep=self._pause,
+            before_sleep=self._log_outage,
+            reraise=True,
+        )
+        started = False
+        while not self._stop.is_set():
+            for attempt in retrying:
+                with attempt:
+                    if not started:
+                        groups.ensure_groups(self.client, self.keys)
+                        log.info(
+                            "worker %s: consuming %s", self.name, ", ".join(self.keys.feed_streams)
+                        )
+                        started = True
+                    processed = self.iteration()
+            if self._stop.is_set():
+                break
+            if once and processed:
+                break
+            if max_events is not None and self.stats.events >= max_events:
+                break
+        self._farewell()
+        return self.stats
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between retries, but wake at once on SIGTERM."""
+        self._stop.wait(seconds)
+
+    def _log_outage(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.error("worker %s: Redis unavailable (%s); retrying in %.1fs", self.name, exc, wait)
+
+    def _farewell(self) -> None:
+        with contextlib.suppress(*REDIS_DOWN):
+            self.client.delete(self.keys.worker_heartbeat(self.name))
+        log.info("worker %s: stopped after %d events", self.name, self.stats.events)
+
+    # -- one iteration ------------------------------------------------------------
+
+    def iteration(self) -> int:
+        """Fetch and commit one batch, then run due tickers; returns events processed."""
+        self._heartbeat()
+        pipe: Any
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.watch(self.keys.worker_fence(self.name))
+            batch = self._fetch(pipe)
+            processed = self._commit(pipe, batch) if batch else 0
+        self._run_tickers()
+        return processed
+
+    def _fetch(self, conn: Any) -> groups.Batch:
+        size = self.settings.worker.batch_size
+        batch = groups.read_own_pending(conn, self.keys, self.name, size)
+        if batch:
+            return batch
+        now = time.monotonic()
+        if now >= self._next_claim:
+            idle = self.settings.worker.claim_idle_ms
+            self._next_claim = now + idle / 4000
+            batch = groups.claim_idle(conn, self.keys, self.name, idle, min(size, CLAIM_MAX))
+            if batch:
+                log.info("worker %s: claimed %d idle entries", self.name, _count(batch))
+                return batch
+        return groups.read_new(conn, self.keys, self.name, size, self.settings.worker.block_ms)
+
+    def _commit(self, pipe: Any, batch: groups.Batch) -> int:
+        streams = self.keys.feed_streams
+        pipe.multi()
+        dead = 0
+        for feed, entries in batch.items():
+            events: list[Event] = []
+            for entry_id, fields in entries:
+                if fields is None:
+                    continue  # trimmed from the stream before anyone read it: just ack
+                try:
+                    events.append(parse_event(feed, fields))
+                except InvalidEvent as exc:
+                    write_dead_letter(pipe, self.keys, feed, entry_id, fields, str(exc))
+                    dead += 1
+            if events and not self._apply_stages(feed, events, pipe):
+                return 0
+            pipe.xack(streams[feed], FEED_GROUP, *(eid for eid, _ in entries))
+        try:
+            pipe.execute()
+        except redis.WatchError:
+            self.stats.aborted += 1
+            log.warning("worker %s: batch taken over by another worker; dropped here", self.name)
+            return 0
+        count = _count(batch)
+        self.stats.events += count
+        self.stats.batches += 1
+        self.stats.dead_letters += dead
+        return count
+
+    def _apply_stages(self, feed: str, events: list[Event], pipe: Any) -> bool:
+        """Queue every stage's writes; on a stage bug, log one line, keep the entries pending
+        (retried after a pause, from this consumer's pending list) and commit nothing."""
+        for stage in self._by_feed[feed]:
+            try:
+                stage.apply(feed, events, pipe)
+            except Exception as exc:
+                log.error("worker %s: stage %s failed on %s: %s; retrying the batch",
+                          self.name, type(stage).__name__, feed, exc)  # fmt: skip
+                log.debug("stage failure", exc_info=True)
+                self._stop.wait(STAGE_RETRY_S)
+                return False
+        return True
+
+    def _heartbeat(self) -> None:
+        now = time.monotonic()
+        if now < self._next_beat:
+            return
+        ttl = self.settings.worker.heartbeat_ttl_s
+        self._next_beat = now + ttl / 3
+        beat = {"pid": os.getpid(), "at": time.time(), "events": self.stats.events}
+        self.client.set(self.keys.worker_heartbeat(self.name), json.dumps(beat), ex=ttl)
+
+    def _run_tickers(self) -> None:
+        now = time.monotonic()
+        for i, ticker in enumerate(self.tickers):
+            if now < self._next_tick[i]:
+                continue
+            self._next_tick[i] = now + ticker.interval_s
+            try:
+                ticker.tick()
+            except REDIS_DOWN:
+                raise
+            except Exception as exc:
+                log.error("worker %s: %s failed: %s", self.name, type(ticker).__name__, exc)
+                log.debug("ticker failure", exc_info=True)
+
+
+def _count(batch: groups.Batch) -> int:
+    return sum(len(entries) for entries in batch.values())

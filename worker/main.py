@@ -1,0 +1,66 @@
+"""``gmd worker``: wiring — which stages and tickers a worker runs.
+
+To add a stage or a ticker, add ONE line to :func:`build_stages` or
+:func:`build_tickers`.  Stages run inside every batch's transaction (order
+matters only for readability: they never read what another stage wrote);
+tickers run between batches.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import redis
+import typer
+
+from alerts.masking import mask_pii
+from datasources.keys import Keys
+from datasources.redis_conn import connect
+from datasources.settings import Settings
+from worker.aggregate import AggregationStage, FeedProgressStage
+from worker.loop import Worker, default_name
+from worker.stages import FeedStage, Ticker
+
+
+def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
+    """Every feed stage, in the order they queue their writes."""
+    keys = Keys(settings.redis_prefix, settings.streams)
+    return [
+        FeedProgressStage(keys),
+        AggregationStage(settings, keys, mask_pii),
+    ]
+
+
+def build_tickers(settings: Settings, client: redis.Redis) -> list[Ticker]:
+    """Every periodic job the worker runs between batches."""
+    return []
+
+
+def worker_command(
+    name: Annotated[str | None, typer.Option(help="Consumer name (default: host-pid).")] = None,
+    once: Annotated[bool, typer.Option(help="Stop after the first non-empty batch.")] = False,
+    max_events: Annotated[
+        int | None, typer.Option(help="Stop after processing at least this many events.")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING …")] = "INFO",
+) -> None:
+    """Consume the feeds: aggregates, detection and alert intake (消费数据流)."""
+    from gmd.cli import fail, settings_or_exit  # here: gmd.cli imports this module
+
+    settings = settings_or_exit()
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not settings.redis_url:
+        fail("GMD_REDIS_URL is not set; `gmd run` starts Redis and the worker together")
+    client = connect(settings.redis_url)
+    worker = Worker(
+        client,
+        settings,
+        build_stages(settings, client),
+        build_tickers(settings, client),
+        name=name or default_name(),
+    )
+    worker.install_signal_handlers()
+    worker.run(max_events=max_events, once=once)

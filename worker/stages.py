@@ -1,0 +1,51 @@
+"""What a worker runs: feed stages inside each batch, tickers between batches.
+
+A **stage** turns one feed's parsed events into Redis writes.  It writes only
+into the pipeline it is given: the worker has already called ``MULTI`` on it and
+adds the batch's ``XACK`` after every stage, so a batch's effects and its
+acknowledgement commit together or not at all.  A stage therefore must not read
+through that pipeline (reads inside ``MULTI`` return nothing until ``EXEC``) and
+must not write anywhere else (a write outside the transaction would be repeated
+when the batch is retried).  Reads it needs (configuration, an index) go through
+its own client, before or outside the batch.
+
+A **ticker** is periodic work that is not tied to events — detection of a closed
+bucket, alert intake, escalations.  The loop calls ``tick()`` between batches
+once ``interval_s`` has passed since its last run; a ticker makes its own writes
+idempotent (e.g. a ``SET NX`` lock per bucket) because several workers run it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from redis.client import Pipeline
+
+from datasources.schemas import Event
+
+
+class FeedStage(Protocol):
+    """Applies a batch of one feed's events as writes queued on ``pipe``."""
+
+    @property
+    def feeds(self) -> frozenset[str]:
+        """Logical feed names (``contacts``, ``queue``, ``voices``, ``conversations``)."""
+        ...
+
+    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
+        """Queue this batch's effects on ``pipe`` (a ``redis.client.Pipeline`` in MULTI)."""
+        ...
+
+
+class Ticker(Protocol):
+    """Periodic work run by the loop between batches."""
+
+    @property
+    def interval_s(self) -> float:
+        """Seconds between two calls of :meth:`tick`."""
+        ...
+
+    def tick(self) -> None:
+        """Do one round of the periodic work; exceptions are logged and the loop goes on."""
+        ...
