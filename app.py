@@ -1,0 +1,27 @@
+"""Streamlit entry point: page configuration and the page list, nothing else.
+
+Each page checks its own role (``dashboard.page.page_setup``); this file only says
+which pages exist.  Add a page by adding one ``st.Page`` line to ``PAGES``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.theme import is_kiosk
+
+st.set_page_config(
+    page_title="光明顶 Guangmingding",
+    page_icon="⛰",
+    layout="wide",
+    initial_sidebar_state="collapsed" if is_kiosk() else "auto",
+)
+
+PAGES = [
+    st.Page("pages/wall.py", title="作战大屏 Wall", icon="📺", url_path="wall", default=True),
+    st.Page("pages/console.py", title="值班台 Console", icon="🛎", url_path="console"),
+    st.Page("pages/review.py", title="复盘 Review", icon="📊", url_path="review"),
+    # H6: st.Page("pages/listen.py", ...), st.Page("pages/radio.py", ...)
+]
+
+st.navigation(PAGES, position="hidden" if is_kiosk() else "sidebar").run()

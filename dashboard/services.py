@@ -1,0 +1,175 @@
+"""The pages' only way to the outside world: settings, Redis, the aggregate reader
+and the alert service, built once per process with ``st.cache_resource``.
+
+This is the service boundary the wall promises to hold: a dead Redis or database
+becomes a :class:`ServiceDown` (one line for a banner), never a traceback.  The
+wall's snapshot is shared between sessions for a short time so fifty screens cost
+one read per refresh, while the alerts part is keyed by ``keys.alerts_changed`` so
+an acknowledgement shows on every wall at its next refresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from alerts.service import AlertService
+from dashboard.wall_data import WallSnapshot, load_wall
+from datasources.aggregates import AggregateReader
+from datasources.db import make_engine
+from datasources.keys import Keys
+from datasources.redis_conn import connect
+from datasources.settings import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
+
+DOWN_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, SQLAlchemyError)
+
+
+class ServiceDown(Exception):
+    """Redis or the database cannot be reached; the message is one line."""
+
+    def __init__(self, message: str, part: str = "redis") -> None:
+        super().__init__(message)
+        self.part = part
+        """``redis`` or ``db``: which banner to show."""
+
+
+@st.cache_resource(show_spinner=False)
+def get_settings() -> Settings:
+    """The validated settings; a bad configuration stops the page with one line."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        st.error(f"Configuration error: {exc}")
+        st.stop()
+
+
+def get_keys() -> Keys:
+    settings = get_settings()
+    return Keys(settings.redis_prefix, settings.streams)
+
+
+@st.cache_resource(show_spinner=False)
+def get_redis() -> redis.Redis:
+    settings = get_settings()
+    if not settings.redis_url:
+        raise ServiceDown("GMD_REDIS_URL is not set (start the app with `gmd run`)")
+    return connect(settings.redis_url, timeout_s=2.0)
+
+
+@st.cache_resource(show_spinner=False)
+def get_reader() -> AggregateReader:
+    settings = get_settings()
+    return AggregateReader(get_redis(), get_keys(), settings)
+
+
+@st.cache_resource(show_spinner=False)
+def get_alert_service() -> AlertService:
+    """The alert engine (database + routing file); its rings leave from this process."""
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    return AlertService(settings, engine, redis_client=get_redis())
+
+
+def guarded(call: Callable[[], T]) -> T:
+    """Run ``call``; turn an unreachable Redis or database into :class:`ServiceDown`."""
+    try:
+        return call()
+    except DOWN_ERRORS as exc:
+        raise ServiceDown(
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
+
+
+class _Outage:
+    """When the current outage began (shared by every session in the process)."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.lock = threading.Lock()
+
+    def failed(self) -> float:
+        with self.lock:
+            if self.since is None:
+                self.since = time.time()
+            return self.since
+
+    def recovered(self) -> None:
+        with self.lock:
+            self.since = None
+
+
+@st.cache_resource(show_spinner=False)
+def _outage() -> _Outage:
+    return _Outage()
+
+
+class _SnapshotCache:
+    """Recent snapshots by (view, alerts version, time slot), shared across sessions."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[tuple[str, int, int], WallSnapshot] = {}
+
+    def get_or_build(
+        self, key: tuple[str, int, int], build: Callable[[], WallSnapshot]
+    ) -> WallSnapshot:
+        with self.lock:
+            hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        snapshot = build()
+        with self.lock:
+            self.entries = {k: v for k, v in self.entries.items() if k[2] >= key[2] - 1}
+            self.entries[key] = snapshot
+        return snapshot
+
+
+@st.cache_resource(show_spinner=False)
+def _snapshots() -> _SnapshotCache:
+    return _SnapshotCache()
+
+
+def alerts_version() -> int:
+    raw = get_redis().get(get_keys().alerts_changed)
+    return int(raw) if raw else 0
+
+
+def wall_snapshot(business_line: str | None) -> WallSnapshot:
+    """This refresh's snapshot (shared for ``refresh_s / 2`` between sessions).
+
+    Raises :class:`ServiceDown` when Redis or the database is unreachable and
+    records when the outage began, for the banner."""
+    settings = get_settings()
+    slot_s = max(settings.refresh_s / 2, 0.5)
+
+    def build() -> WallSnapshot:
+        return load_wall(
+            get_reader(),
+            get_alert_service(),
+            business_line=business_line,
+            stale_after_s=settings.stale_after_s,
+            obstacles_max=settings.screens.obstacles_max,
+            verbatims_n=settings.screens.verbatims_per_obstacle,
+        )
+
+    try:
+        version = guarded(alerts_version)
+        key = (business_line or "*", version, int(time.time() / slot_s))
+        snapshot = guarded(lambda: _snapshots().get_or_build(key, build))
+    except ServiceDown:
+        _outage().failed()
+        raise
+    _outage().recovered()
+    return snapshot
+
+
+def outage_since() -> float | None:
+    return _outage().since

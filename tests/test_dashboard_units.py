@@ -1,0 +1,189 @@
+"""Pure parts of the screens: tile colours, inert customer text, playlist, roles, users file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard.i18n import LABELS, duration, translate
+from dashboard.kpis import Status, evaluate, kpi_specs
+from dashboard.markup import obstacle_card_html, plain, sparkline_svg
+from dashboard.playlist import PlaylistError, parse_playlist
+from dashboard.users import (
+    PermissionDenied,
+    Role,
+    User,
+    UsersFileError,
+    add_user,
+    load_users,
+    require,
+    verify,
+)
+from datasources.settings import Targets
+
+SPECS = {s.key: s for s in kpi_specs(Targets())}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "text", "status"),
+    [
+        ("pickup_rate", 0.9995, "99.95%", Status.GOOD),
+        ("pickup_rate", 0.999, "99.90%", Status.GOOD),
+        ("pickup_rate", 0.997, "99.70%", Status.WARN),
+        ("pickup_rate", 0.95, "95.0%", Status.BAD),
+        ("service_level", 0.85, "85.0%", Status.GOOD),
+        ("service_level", 0.75, "75.0%", Status.WARN),
+        ("service_level", 0.5, "50.0%", Status.BAD),
+        ("longest_wait_s", 30, "30s", Status.GOOD),
+        ("longest_wait_s", 100, "100s", Status.WARN),
+        ("longest_wait_s", 200, "3m20s", Status.BAD),
+        ("contacts_per_min", 12345.0, "12,345", Status.PLAIN),
+        ("contacts_per_min", 3.25, "3.2", Status.PLAIN),
+        ("robot_share", 0.62, "62.0%", Status.PLAIN),
+        ("agents_on_duty", None, "—", Status.MISSING),
+        ("waiting_now", float("nan"), "—", Status.MISSING),
+    ],
+)
+def test_kpi_text_and_colour(key: str, value: float | None, text: str, status: Status) -> None:
+    assert evaluate(SPECS[key], value) == (text, status)
+
+
+def test_kpi_tiles_are_the_eight_the_wall_promises() -> None:
+    assert list(SPECS) == [
+        "contacts_per_min", "pickup_rate", "service_level", "waiting_now",
+        "longest_wait_s", "robot_share", "agents_on_duty", "cloud_agents_on_duty",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "forbidden"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("**bold** and _it_", "*"),
+        ("[link](http://evil)", "]("),
+        ("$x^2$ costs", "$"),
+        (":red[alarm] :smile:", ":red["),
+        ('"><img src=x onerror=alert(1)>', "<img"),
+        ("`code` # heading", "`"),
+    ],
+)
+def test_plain_leaves_nothing_to_interpret(raw: str, forbidden: str) -> None:
+    out = plain(raw)
+    assert forbidden not in out
+    assert not re.search(r"[<>*_\[\]$:`#\"&;]", re.sub(r"&#\d+;", "", out))
+
+
+def test_plain_keeps_chinese_and_shortens() -> None:
+    assert plain("快递三天没动 138") == "快递三天没动 138"
+    assert plain("line one\nline two") == "line one line two"
+    assert plain("abcdefghij", max_chars=5) == "abcd&#8230;"
+
+
+def test_card_escapes_verbatims() -> None:
+    html = obstacle_card_html(
+        severity="critical", severity_label="紧急", title="天猫 · 退款", ratio_text="3.0×",
+        since_text="since 14:02", ack_text="—", acknowledged=False, trend=[1, 2, 3],
+        verbatims=["<script>x</script> **b**"], alert_id="7",
+    )  # fmt: skip
+    assert "<script>" not in html and "**" not in html
+    assert 'data-acknowledged="false"' in html
+
+
+def test_sparkline_scales_and_skips_gaps() -> None:
+    svg = sparkline_svg([1.0, None, 3.0], "#fff", width=100, height=20)
+    assert "points=" in svg and svg.count(",") == 2
+    assert "polyline" not in sparkline_svg([5.0], "#fff")
+
+
+@pytest.mark.parametrize(
+    ("playlist", "every", "line", "views", "every_s"),
+    [
+        (None, None, None, (None,), 30.0),
+        (None, None, "tmall", ("tmall",), 30.0),
+        ("all,tmall,taobao", "10", None, (None, "tmall", "taobao"), 10.0),
+        ("tmall", None, None, ("tmall",), 30.0),
+    ],
+)
+def test_playlist_parsing(
+    playlist: str | None, every: str | None, line: str | None, views: tuple[str | None, ...],
+    every_s: float,
+) -> None:  # fmt: skip
+    parsed = parse_playlist(playlist, every, line, 30.0)
+    assert parsed.views == views and parsed.every_s == every_s
+
+
+@pytest.mark.parametrize(("playlist", "every"), [(",,", None), ("all", "soon"), ("all", "1")])
+def test_playlist_errors(playlist: str, every: str | None) -> None:
+    with pytest.raises(PlaylistError):
+        parse_playlist(playlist, every, None, 30.0)
+
+
+def test_playlist_rotates_by_clock() -> None:
+    playlist = parse_playlist("all,tmall", "30", None, 30.0)
+    assert [playlist.view_at(t) for t in (0, 29, 30, 61)] == [None, None, "tmall", None]
+
+
+@pytest.mark.parametrize(
+    ("role", "needed", "allowed"),
+    [
+        (Role.VIEWER, Role.VIEWER, True),
+        (Role.VIEWER, Role.LEAD, False),
+        (Role.LEAD, Role.LEAD, True),
+        (Role.LEAD, Role.ADMIN, False),
+        (Role.ADMIN, Role.LEAD, True),
+    ],
+)
+def test_role_order(role: Role, needed: Role, allowed: bool) -> None:
+    assert role.allows(needed) is allowed
+    user = User("x", role)
+    if allowed:
+        assert require(user, needed, "acknowledge") is user
+    else:
+        with pytest.raises(PermissionDenied, match="acknowledge"):
+            require(user, needed, "acknowledge")
+
+
+def test_users_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "users.yaml"
+    add_user(path, "alice", Role.LEAD, "s3cret")
+    add_user(path, "bob@example.com", Role.ADMIN, None)
+    entries = load_users(path)
+    assert verify(entries, "alice", "s3cret") == User("alice", Role.LEAD, "local")
+    assert verify(entries, "alice", "wrong") is None
+    assert verify(entries, "bob@example.com", "") is None
+    assert "s3cret" not in path.read_text()
+    assert path.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("users: [a, b]", "expected a mapping"),
+        ("users:\n  a: {role: boss}", "expected viewer, lead or admin"),
+        ("users: {a: [", "not valid YAML"),
+    ],
+)
+def test_users_file_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "users.yaml"
+    path.write_text(text)
+    with pytest.raises(UsersFileError, match=re.escape(message)):
+        load_users(path)
+
+
+def test_every_label_has_both_languages() -> None:
+    for key, (zh, en) in LABELS.items():
+        assert zh and en, key
+        assert sorted(re.findall(r"{(\w+)", zh)) == sorted(re.findall(r"{(\w+)", en)), key
+
+
+@pytest.mark.parametrize(
+    ("seconds", "zh", "en"),
+    [(5, "5秒", "5s"), (125, "2分钟", "2 min"), (7500, "2小时5分", "2 h 5 min")],
+)
+def test_durations(seconds: float, zh: str, en: str) -> None:
+    assert (duration(seconds, "zh"), duration(seconds, "en")) == (zh, en)
+    assert translate("banner.stale", "en", feed="Queue", time="14:02:11") == (
+        "Queue feed stale since 14:02:11"
+    )
