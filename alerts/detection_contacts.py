@@ -1,0 +1,140 @@
+"""Contact spikes and drops per business line and per business line × reason.
+
+Counts are rolled up to ``contacts:{bl}:{reason}:*`` and ``contacts:{bl}:*:*``
+and tested as shares of the bucket's total (see :mod:`alerts.detection_counts`).
+One incident is usually visible at both levels: a refund spike on Tmall also
+lifts Tmall's total.  To publish it once, a parent whose excess is mostly
+(``child_explains``) carried by one of its reasons is demoted to "elevated"
+(the reason is the news), and reasons that explain little of a moving parent
+are demoted instead (the whole line is the news).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from alerts.anomaly import AnomalyKind, Severity
+from alerts.detection_counts import CountModel, CountResult
+from alerts.detection_incidents import Level, Signal
+from alerts.detection_stats import BoolArray, score_of
+from datasources.series import ALL, contact_series, parse_series
+
+_ELEVATED_Z = 2.0
+
+
+def rollup(contacts: Mapping[tuple[str, str, str], float]) -> tuple[pd.Series, float]:
+    """Counts per reason-level and line-level series id, plus the bucket's total."""
+    if not contacts:
+        return pd.Series(dtype=np.float64), 0.0
+    frame = pd.DataFrame(list(contacts.keys()), columns=["bl", "reason", "channel"])
+    frame["n"] = np.fromiter(contacts.values(), dtype=np.float64, count=len(contacts))
+    by_reason = frame.groupby(["bl", "reason"], sort=True)["n"].sum()
+    by_line = frame.groupby("bl", sort=True)["n"].sum()
+    ids = [contact_series(b, r) for b, r in by_reason.index] + [
+        contact_series(b) for b in by_line.index
+    ]
+    values = np.concatenate([by_reason.to_numpy(), by_line.to_numpy()])
+    return pd.Series(values, index=pd.Index(ids, dtype=object)), float(frame["n"].sum())
+
+
+def severity_of(ratio: float, spike: bool) -> Severity:
+    if spike:
+        return Severity.CRITICAL if ratio >= 3 else Severity.MAJOR if ratio >= 2 else Severity.MINOR
+    return Severity.CRITICAL if ratio <= 0.2 else Severity.MAJOR if ratio <= 0.4 else Severity.MINOR
+
+
+def count_signals(
+    model: CountModel,
+    result: CountResult,
+    reject_up: BoolArray,
+    reject_down: BoolArray,
+    open_series: set[str],
+    *,
+    metric: str,
+    spike_kind: AnomalyKind = AnomalyKind.SPIKE,
+    drop_kind: AnomalyKind | None = AnomalyKind.DROP,
+) -> list[Signal]:
+    """Signals for series that fire, are elevated, or carry an open incident."""
+    cfg = model.cfg
+    z, ratio_long = result.z_long, result.obs_long / np.maximum(result.exp_long, 1e-9)
+    elev_up = (z >= _ELEVATED_Z) & (ratio_long >= 1 + (cfg.min_spike_ratio - 1) / 2)
+    elev_down = (z <= -_ELEVATED_Z) & (ratio_long <= (1 + cfg.max_drop_ratio) / 2)
+    kinds: list[tuple[AnomalyKind, BoolArray, BoolArray, bool]] = [
+        (spike_kind, reject_up, elev_up, True)
+    ]
+    if drop_kind is not None:
+        kinds.append((drop_kind, reject_down, elev_down, False))
+    out = []
+    for kind, fire, elev, spike in kinds:
+        opened = np.array([f"{s}#{kind.value}" in open_series for s in result.ids], dtype=bool)
+        for i in np.flatnonzero(fire | elev | opened):
+            level = Level.FIRING if fire[i] else Level.ELEVATED if elev[i] else Level.CALM
+            out.append(_signal(model, result, int(i), kind, level, spike, metric))
+    return out
+
+
+def _signal(
+    model: CountModel,
+    r: CountResult,
+    i: int,
+    kind: AnomalyKind,
+    level: Level,
+    spike: bool,
+    metric: str,
+) -> Signal:
+    bucket_s = model.cfg.bucket_s
+    obs, exp = (r.obs_up, r.exp_up) if spike else (r.obs_down, r.exp_down)
+    win = int((r.win_up if spike else r.win_down)[i])
+    per_min = 60.0 / (win * bucket_s)
+    observed, expected = float(obs[i]) * per_min, float(exp[i]) * per_min
+    ratio = observed / expected if expected > 0 else float("inf")
+    p = (r.p_up if spike else r.p_down)[i]
+    back = model.onset_offset(i, win, spike) * bucket_s if level is Level.FIRING else 0
+    dims = {k: v for k, v in parse_series(r.ids[i]).items() if k != "family"}
+    return Signal(
+        series=r.ids[i],
+        kind=kind,
+        level=level,
+        observed=round(observed, 2),
+        expected=round(expected, 2),
+        score=float(score_of(np.array([p]))[0]),
+        severity=severity_of(ratio, spike),
+        metric=metric,
+        onset_back_s=float(back),
+        dims=dims,
+        trend=[round(v * 60.0 / bucket_s, 2) for v in model.trend(i)],
+        detail={"window_s": win * bucket_s, "ratio": round(ratio, 3), "p_value": float(p)},
+    )
+
+
+def explain_away(signals: list[Signal], share: float) -> list[Signal]:
+    """Publish one incident once: demote the level (line or reason) that explains less."""
+    active = {(s.series, s.kind): s for s in signals if s.level is not Level.CALM}
+    for sig in signals:
+        dims = parse_series(sig.series)
+        if sig.level is not Level.FIRING or dims["family"] != "contacts":
+            continue
+        line = dims.get("business_line")
+        if line is None:
+            continue
+        if "reason" in dims:
+            parent = active.get((contact_series(line), sig.kind))
+            if parent is not None and _excess(sig) < share * _excess(parent):
+                sig.level = Level.ELEVATED
+        else:
+            children = [
+                s
+                for (series, kind), s in active.items()
+                if kind == sig.kind and series.startswith(f"contacts:{line}:")
+                and series != contact_series(line) and series.endswith(f":{ALL}")
+            ]  # fmt: skip
+            if any(_excess(c) >= share * _excess(sig) for c in children):
+                sig.level = Level.ELEVATED
+    return signals
+
+
+def _excess(sig: Signal) -> float:
+    return abs(sig.observed - sig.expected)

@@ -1,0 +1,252 @@
+"""Count baselines and the count test, for every series at once.
+
+Each series keeps a robust level: its *share* of a parent total (the worker
+passes the bucket's total contacts) or, for a lone series, its plain count.  A
+Double-11 midnight surge multiplies every series and the total alike, so shares
+stay put and nothing rings; an incident moves one series' share.  A trimmed
+correction factor keeps a single huge incident from inflating the expectation
+of everyone else (and of itself).  Optionally a multiplicative seasonal profile
+(``season_buckets`` per cycle) captures a daily shape in a lone series.
+
+The level learns with an EWMA of observations clipped to ±3 standard deviations
+(outliers barely move it) and learns five times slower while a series is
+anomalous.  The test sums the last ``w`` buckets for each configured window and
+takes the smallest negative-binomial tail probability (Bonferroni over windows),
+so a sharp spike is caught in one bucket and a moderate one within a minute.
+Missing buckets are NaN in the history and count neither way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from alerts.detection_stats import BoolArray, FloatArray, nb_lower_p, nb_upper_p
+from datasources.settings import DetectionSettings
+
+_CLIP_SD = 3.0
+_ANOMALOUS_P = 1e-3
+_SEASON_RATE = 0.2
+_MAX_DISPERSION = 5.0
+_INITIAL_DISPERSION = 0.1
+
+
+@dataclass
+class CountResult:
+    """One tick of the count test; arrays are aligned with ``ids``."""
+
+    ids: list[str]
+    p_up: FloatArray
+    p_down: FloatArray
+    obs_up: FloatArray
+    exp_up: FloatArray
+    win_up: FloatArray
+    obs_down: FloatArray
+    exp_down: FloatArray
+    win_down: FloatArray
+    obs_long: FloatArray
+    """Sums over the longest window: used to keep an incident open (hysteresis)."""
+    exp_long: FloatArray
+    z_long: FloatArray
+
+
+class CountModel:
+    """Baselines of many count series, stepped one bucket at a time."""
+
+    def __init__(
+        self, cfg: DetectionSettings, *, normalise: bool = True, season_buckets: int = 0
+    ) -> None:
+        self.cfg = cfg
+        self.normalise = normalise
+        self.season_buckets = season_buckets
+        self.depth = max(max(cfg.windows), cfg.trend_points)
+        self.ids: list[str] = []
+        self._index = pd.Index([], dtype=object)
+        self.level = np.zeros(0)
+        self.disp_num = np.zeros(0)
+        self.disp_den = np.zeros(0)
+        self.seen = np.zeros(0)
+        self.season = np.ones((0, max(season_buckets, 1)))
+        self.hist_obs = np.full((0, self.depth), np.nan)
+        self.hist_exp = np.full((0, self.depth), np.nan)
+        self.last_bucket: int | None = None
+
+    # -- registry ---------------------------------------------------------------
+    def _register(self, ids: pd.Index) -> npt.NDArray[np.intp]:
+        where = self._index.get_indexer(ids)
+        new = ids[where < 0].unique()
+        if len(new):
+            k = len(new)
+            self.ids.extend(str(s) for s in new)
+            self._index = pd.Index(self.ids, dtype=object)
+            self.level = np.concatenate([self.level, np.zeros(k)])
+            self.disp_num = np.concatenate([self.disp_num, np.full(k, _INITIAL_DISPERSION)])
+            self.disp_den = np.concatenate([self.disp_den, np.ones(k)])
+            self.seen = np.concatenate([self.seen, np.zeros(k)])
+            self.season = np.vstack([self.season, np.ones((k, self.season.shape[1]))])
+            blank = np.full((k, self.depth), np.nan)
+            self.hist_obs = np.vstack([self.hist_obs, blank])
+            self.hist_exp = np.vstack([self.hist_exp, blank.copy()])
+            where = self._index.get_indexer(ids)
+        return np.asarray(where, dtype=np.intp)
+
+    def _advance(self, bucket: int) -> None:
+        gap = 1 if self.last_bucket is None else (bucket - self.last_bucket) // self.cfg.bucket_s
+        gap = max(1, min(int(gap), self.depth))
+        self.hist_obs = np.roll(self.hist_obs, -gap, axis=1)
+        self.hist_exp = np.roll(self.hist_exp, -gap, axis=1)
+        self.hist_obs[:, -gap:] = np.nan
+        self.hist_exp[:, -gap:] = np.nan
+        self.last_bucket = bucket
+
+    # -- one tick ---------------------------------------------------------------
+    def step(self, bucket: int, values: pd.Series, scale: float = 1.0) -> CountResult:
+        """Observe one bucket (absent series count 0) and test every warm series."""
+        where = self._register(pd.Index(values.index, dtype=object))
+        x = np.zeros(len(self.ids))
+        np.add.at(x, where, values.to_numpy(dtype=np.float64))
+        self._advance(bucket)
+        phase = (bucket // self.cfg.bucket_s) % self.season_buckets if self.season_buckets else 0
+        seasonal = self.season[:, phase]
+        base = self.level * seasonal * scale
+        warm = self.seen >= self.cfg.warmup_buckets
+        correction = self._correction(x, base, warm) if self.normalise else 1.0
+        expected = base * correction
+        self.hist_obs[:, -1] = x
+        self.hist_exp[:, -1] = np.where(warm, expected, np.nan)
+        result = self._test(warm)
+        p_min = np.minimum(result.p_up, result.p_down)
+        self._learn(x, expected, seasonal * scale * correction, warm, p_min, phase)
+        return result
+
+    def _correction(self, x: FloatArray, base: FloatArray, warm: BoolArray) -> float:
+        use = warm & (base > 0)
+        if use.sum() < 3 or base[use].sum() <= 0:
+            return 1.0
+        xs, bs = x[use], base[use]
+        first = xs.sum() / bs.sum()
+        e0 = bs * first
+        z = np.abs(xs - e0) / np.sqrt(e0 + 0.1 * e0**2 + 1.0)
+        keep = z < 4.0
+        if bs[keep].sum() <= 0:
+            return float(first)
+        return float(xs[keep].sum() / bs[keep].sum())
+
+    def _test(self, warm: BoolArray) -> CountResult:
+        n = len(self.ids)
+        best: dict[str, FloatArray] = {
+            k: np.full(n, np.nan) for k in ("obs_up", "exp_up", "obs_down", "exp_down")
+        }
+        p_up, p_down = np.ones(n), np.ones(n)
+        win_up, win_down = np.ones(n), np.ones(n)
+        cfg, k = self.cfg, len(self.cfg.windows)
+        for w in sorted(self.cfg.windows):
+            exp_w = self.hist_exp[:, -w:]
+            obs = np.nansum(np.where(np.isnan(exp_w), np.nan, self.hist_obs[:, -w:]), axis=1)
+            exp = np.nansum(exp_w, axis=1)
+            ok = warm & (exp > 0)
+            alpha = self.dispersion
+            up = np.where(
+                ok & (obs - exp >= cfg.min_spike_excess) & (obs >= cfg.min_spike_ratio * exp),
+                np.minimum(1.0, k * nb_upper_p(obs, exp, alpha)),
+                1.0,
+            )
+            down = np.where(
+                ok & (exp >= cfg.min_drop_expected) & (obs <= cfg.max_drop_ratio * exp),
+                np.minimum(1.0, k * nb_lower_p(obs, exp, alpha)),
+                1.0,
+            )
+            for p_new, p_best, win, tag in (
+                (up, p_up, win_up, "up"),
+                (down, p_down, win_down, "down"),
+            ):
+                better = (p_new < p_best) | np.isnan(best[f"obs_{tag}"])
+                p_best[better] = p_new[better]
+                win[better] = w
+                best[f"obs_{tag}"][better] = obs[better]
+                best[f"exp_{tag}"][better] = exp[better]
+        z_long = (obs - exp) / np.sqrt(exp + self.dispersion * exp**2 + 1.0)
+        return CountResult(
+            list(self.ids), p_up, p_down, best["obs_up"], best["exp_up"], win_up,
+            best["obs_down"], best["exp_down"], win_down, obs, exp, np.where(ok, z_long, 0.0),
+        )  # fmt: skip
+
+    def _learn(
+        self,
+        x: FloatArray,
+        expected: FloatArray,
+        unit: FloatArray,
+        warm: BoolArray,
+        p_min: FloatArray,
+        phase: int,
+    ) -> None:
+        rate = 1.0 - 0.5 ** (1.0 / self.cfg.half_life_buckets)
+        sd = np.sqrt(expected + self.dispersion * expected**2 + 1e-9)
+        clipped = np.where(warm, np.clip(x, expected - _CLIP_SD * sd, expected + _CLIP_SD * sd), x)
+        calm = p_min >= _ANOMALOUS_P
+        step = np.where(warm, np.where(calm, rate, rate / 5.0), 1.0 / (self.seen + 1.0))
+        ok = unit > 0
+        target = np.divide(clipped, unit, out=np.zeros_like(x), where=ok)
+        self.level = np.where(ok, self.level + step * (target - self.level), self.level)
+        # Method of moments as a ratio of EWMAs: weighting by expected² keeps a
+        # low-count bucket from swinging the estimate.
+        learn = ok & calm & (self.seen >= 3) & (expected > 0)
+        num = (clipped - expected) ** 2 - expected
+        self.disp_num = np.where(learn, self.disp_num + step * (num - self.disp_num), self.disp_num)
+        den = expected**2
+        self.disp_den = np.where(learn, self.disp_den + step * (den - self.disp_den), self.disp_den)
+        if self.season_buckets:
+            denom = self.level * unit / np.maximum(self.season[:, phase], 1e-9)
+            has = ok & (denom > 0) & warm
+            ratio = np.divide(clipped, denom, out=np.ones_like(x), where=has)
+            col = self.season[:, phase]
+            self.season[:, phase] = np.where(has, col + _SEASON_RATE * (ratio - col), col)
+        self.seen = self.seen + 1.0
+
+    @property
+    def dispersion(self) -> FloatArray:
+        """Over-dispersion ``alpha`` per series (variance = mu + alpha * mu²)."""
+        ratio = np.divide(
+            self.disp_num, self.disp_den, out=np.full_like(self.disp_num, _INITIAL_DISPERSION),
+            where=self.disp_den > 0,
+        )  # fmt: skip
+        return np.asarray(np.clip(ratio, self.cfg.min_dispersion, _MAX_DISPERSION))
+
+    # -- presentation helpers ------------------------------------------------------
+    def position(self, series: str) -> int:
+        return int(self._index.get_loc(series))
+
+    def trend(self, i: int) -> list[float]:
+        """Recent per-bucket observations of one series (missing buckets left out)."""
+        row = self.hist_obs[i, -self.cfg.trend_points :]
+        return [float(v) for v in row[~np.isnan(row)]]
+
+    def onset_offset(self, i: int, window: int, spike: bool) -> int:
+        """Buckets back from the current one to where the deviation in the window began."""
+        obs = self.hist_obs[i, -window:]
+        exp = self.hist_exp[i, -window:]
+        off = (obs > exp) if spike else (obs < exp)
+        hits = np.flatnonzero(np.nan_to_num(off.astype(float)) > 0)
+        return int(window - 1 - hits[0]) if len(hits) else 0
+
+    # -- persistence -------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "level": self.level, "disp_num": self.disp_num, "disp_den": self.disp_den,
+            "seen": self.seen,
+            "season": self.season, "hist_obs": self.hist_obs, "hist_exp": self.hist_exp,
+            "last_bucket": np.array([-1 if self.last_bucket is None else self.last_bucket]),
+        }  # fmt: skip
+
+    def restore(self, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
+        self.ids = list(ids)
+        self._index = pd.Index(self.ids, dtype=object)
+        self.level = arrays["level"]
+        self.disp_num, self.disp_den = arrays["disp_num"], arrays["disp_den"]
+        self.seen, self.season = arrays["seen"], arrays["season"]
+        self.hist_obs, self.hist_exp = arrays["hist_obs"], arrays["hist_exp"]
+        last = int(arrays["last_bucket"][0])
+        self.last_bucket = None if last < 0 else last
