@@ -157,6 +157,34 @@ class AlertSettings(BaseModel):
     intake_block_ms: int = Field(200, ge=1)
 
 
+class DetectionSettings(BaseModel):
+    """Thresholds of the anomaly detector; the defaults need no per-dataset tuning."""
+
+    model_config = {"extra": "forbid"}
+
+    bucket_s: int = Field(10, ge=1)
+    grace_s: float = Field(5.0, ge=0)
+    warmup_buckets: int = Field(30, ge=1)
+    half_life_buckets: float = Field(90.0, gt=1)
+    windows: list[int] = Field(default_factory=lambda: [1, 3, 6])
+    fdr_q: float = Field(1e-4, gt=0, lt=1)
+    min_dispersion: float = Field(0.02, ge=0)
+    min_spike_excess: float = Field(12.0, ge=0)
+    min_spike_ratio: float = Field(1.5, gt=1)
+    min_drop_expected: float = Field(15.0, ge=1)
+    max_drop_ratio: float = Field(0.5, gt=0, lt=1)
+    end_after_buckets: int = Field(6, ge=1)
+    cooldown_s: float = Field(300.0, ge=0)
+    update_every_buckets: int = Field(3, ge=1)
+    trend_points: int = Field(30, ge=2)
+    queue_window_buckets: int = Field(3, ge=1)
+    queue_min_offered: int = Field(30, ge=1)
+    queue_margin: float = Field(0.02, ge=0, lt=1)
+    storm_min_negative: int = Field(15, ge=1)
+    storm_share_rise: float = Field(0.15, gt=0, lt=1)
+    child_explains: float = Field(0.5, gt=0, le=1)
+
+
 class Settings(BaseSettings):
     """Everything a Guangmingding process needs to know about its surroundings."""
 
@@ -175,6 +203,7 @@ class Settings(BaseSettings):
     targets: Targets = Targets()
     retention: Retention = Retention()
     worker: WorkerSettings = WorkerSettings()
+    detection: DetectionSettings = DetectionSettings()
     screens: ScreenSettings = ScreenSettings()
     qinting: QintingSettings = QintingSettings()
     radio: RadioSettings = RadioSettings()
