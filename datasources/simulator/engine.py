@@ -1,0 +1,175 @@
+"""The simulator's clock: one tick per simulated second, events out in time order.
+
+Each tick draws Poisson arrivals for every (business line, reason) pair from the
+curve and the active incidents, lets the robot resolve or transfer them, advances
+the skill-group queues, and adds external voices, queue snapshots and conversation
+turns.  Events due later (a pick-up after a wait, the next turn of a conversation)
+wait in a heap, so :meth:`Simulator.events` yields strictly by time.  All randomness
+comes from two generators seeded by ``seed``: same seed and options, same bytes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from alerts.anomaly import AnomalyKind
+from datasources.catalog import SKILL_GROUPS, skill_group_line
+from datasources.schemas import Event
+from datasources.simulator import build
+from datasources.simulator.curve import load_factor
+from datasources.simulator.incidents import Incident, schedule, write_labels
+from datasources.simulator.mix import (
+    CONVERSATION_SHARE,
+    HANDLE_TIME_S,
+    HUMAN_SHARE,
+    QUEUE_SNAPSHOT_S,
+    STAFFING_MARGIN,
+    reason_rates,
+    skill_group_for,
+)
+from datasources.simulator.queues import SkillGroupQueue
+
+REALTIME_INCIDENT_EVERY_S = 750.0
+"""Without a duration (live demo), one incident about every 12.5 minutes."""
+REALTIME_HORIZON_S = 7 * 86400.0
+
+
+class Simulator:
+    """A deterministic Double-11 day (or an endless live feed when ``duration_s`` is None)."""
+
+    def __init__(
+        self,
+        seed: int = 11,
+        start: float = 1794326400.0,
+        rate: float = 40.0,
+        incidents: int | Sequence[Incident] | None = None,
+        duration_s: float | None = 86400.0,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.seed = seed
+        self.start = float(math.floor(start))
+        self.rate = rate
+        self.duration_s = duration_s
+        self.end = self.start + duration_s if duration_s is not None else math.inf
+        horizon = self.end if duration_s is not None else self.start + REALTIME_HORIZON_S
+        if incidents is None:
+            incidents = round((horizon - self.start) / REALTIME_INCIDENT_EVERY_S)
+        if isinstance(incidents, int):
+            incidents = schedule(seed, self.start, horizon, incidents, rate)
+        self.labels: list[Incident] = sorted(incidents, key=lambda i: i.onset)
+        self._pairs = reason_rates()
+        self._pair_share = np.array([share for _, _, share in self._pairs])
+        self._pair_group = [skill_group_for(line, reason) for line, reason, _ in self._pairs]
+        self._builder = build.EventBuilder(
+            random.Random(f"events-{seed}"), f"{seed:x}{int(self.start) % 100000:x}"
+        )
+        self._np = np.random.default_rng(seed)
+        self.queues = {
+            group: SkillGroupQueue(group, skill_group_line(group), self._planned(group))
+            for groups in SKILL_GROUPS.values()
+            for group in groups
+        }
+
+    def write_labels(self, path: Path) -> None:
+        write_labels(self.labels, path)
+
+    def _planned(self, group: str) -> int:
+        """In-house headcount: what a normal daytime hour needs (cloud agents do peaks)."""
+        share = sum(
+            float(s) for g, s in zip(self._pair_group, self._pair_share, strict=True) if g == group
+        )
+        return math.ceil(self.rate * share * HUMAN_SHARE * HANDLE_TIME_S * STAFFING_MARGIN + 2)
+
+    def pair_rates(self, ts: float, active: Sequence[Incident]) -> np.ndarray:
+        """Expected contacts per second of every (line, reason) pair at ``ts``."""
+        rates = self.rate * load_factor(ts) * self._pair_share
+        for incident in active:
+            for index, (line, reason, _) in enumerate(self._pairs):
+                if line != incident.business_line:
+                    continue
+                hit = incident.kind is AnomalyKind.DROP or (
+                    incident.kind is AnomalyKind.SPIKE and reason == incident.reason
+                )
+                if hit:
+                    rates[index] *= incident.magnitude
+        return rates
+
+    def events(self) -> Iterator[tuple[str, Event]]:
+        """Every event of the run, in time order (endless when there is no duration)."""
+        pending: list[tuple[int, int, str, Event]] = []
+        sequence = 0
+        tick = self.start
+        while tick < self.end:
+            active = [i for i in self.labels if i.onset <= tick < i.end]
+            rates = self.pair_rates(tick + 0.5, active)
+            produced = self._tick(tick, rates, active)
+            for feed, event in produced:
+                sequence += 1
+                heapq.heappush(pending, (round(event.ts * 1000), sequence, feed, event))
+            horizon_ms = round((tick + 1) * 1000)
+            while pending and pending[0][0] < horizon_ms:
+                _, _, feed, event = heapq.heappop(pending)
+                if event.ts < self.end:
+                    yield feed, event
+            tick += 1
+
+    def _tick(
+        self, tick: float, rates: np.ndarray, active: Sequence[Incident]
+    ) -> list[tuple[str, Event]]:
+        rng = self._builder.rng
+        out: list[tuple[str, Event]] = []
+        counts = self._np.poisson(rates)
+        # Staff for the plan, or more when a spike adds work (cloud agents are
+        # elastic); a drop in arrivals never sends agents home mid-shift.
+        staffing = np.maximum(rates, self.rate * load_factor(tick + 0.5) * self._pair_share)
+        group_rates: dict[str, float] = dict.fromkeys(self.queues, 0.0)
+        for index, group in enumerate(self._pair_group):
+            group_rates[group] += float(staffing[index]) * HUMAN_SHARE
+        for hit in np.flatnonzero(counts).tolist():
+            line, reason, _ = self._pairs[hit]
+            group = self._pair_group[hit]
+            for _ in range(int(counts[hit])):
+                arrival = tick + rng.random()
+                contact = self._builder.contact(line, reason, group, arrival)
+                if contact.robot_resolved:
+                    out.append(("contacts", self._builder.robot_contact(contact, arrival)))
+                else:
+                    self.queues[group].arrive(arrival, contact, rng)
+        breached = {
+            i.skill_group: i.magnitude for i in active if i.kind is AnomalyKind.QUEUE_BREACH
+        }
+        snapshot = int(tick) % QUEUE_SNAPSHOT_S == 0
+        for group, queue in self.queues.items():
+            queue.staff(group_rates[group], breached.get(group, 1.0))
+            pickups, abandons = queue.step(tick, tick + 1, rng)
+            out.extend(("contacts", self._builder.answered(p)) for p in pickups)
+            out.extend(("contacts", self._builder.abandoned(a)) for a in abandons)
+            if snapshot:
+                out.append(("queue", self._builder.queue_snapshot(queue, tick + 1)))
+        out.extend(("voices", v) for v in self._voices(tick, active))
+        conversations = self._np.poisson(
+            min(self.rate * load_factor(tick) * CONVERSATION_SHARE, 1.0)
+        )
+        for _ in range(int(conversations)):
+            index = int(
+                self._np.choice(len(self._pairs), p=self._pair_share / self._pair_share.sum())
+            )
+            line, reason, _ = self._pairs[index]
+            out.extend(
+                ("conversations", u)
+                for u in self._builder.conversation(
+                    line, reason, self._pair_group[index], tick + rng.random()
+                )
+            )
+        return out
+
+    def _voices(self, tick: float, active: Sequence[Incident]) -> list[Event]:
+        storms = {i.business_line: i for i in active if i.kind is AnomalyKind.SENTIMENT_STORM}
+        return self._builder.voices(tick, self.rate, load_factor(tick), storms, self._np)
