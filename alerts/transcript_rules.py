@@ -23,7 +23,10 @@ from typing import Any
 
 import yaml
 
-from alerts.anomaly import Severity
+from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
+from alerts.masking import mask_pii
+from datasources.schemas import Utterance
+from datasources.series import conversation_series
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("transcript_rules.yaml")
 SPEAKERS = ("customer", "agent", "robot")
@@ -228,3 +231,76 @@ def load_rules(path: Path | None = None) -> RuleSet:
     except OSError as exc:
         raise RuleFileError(f"{path}: cannot read the rules file: {exc.strerror}") from None
     return parse_rules(text, str(path))
+
+
+# Anomalies from transcripts ---------------------------------------------------------
+
+
+def flag_anomaly(utterance: Utterance, match: RuleMatch) -> Anomaly:
+    """The anomaly for one rule firing on one utterance, with the masked words attached."""
+    rule = match.rule
+    return Anomaly(
+        series=conversation_series(utterance.conversation_id),
+        kind=AnomalyKind.TRANSCRIPT_FLAG,
+        status=AnomalyStatus.ONGOING,
+        onset=utterance.ts,
+        updated=utterance.ts,
+        observed=1.0,
+        expected=0.0,
+        severity=rule.severity,
+        score=1.0,
+        metric="transcript_flag",
+        business_line=utterance.business_line,
+        reason=utterance.reason,
+        channel=utterance.channel.value,
+        skill_group=utterance.skill_group,
+        verbatims=[mask_pii(utterance.text)],
+        detail={
+            "rule": rule.id,
+            "rule_zh": rule.label_zh,
+            "rule_en": rule.label_en,
+            "phrase": mask_pii(match.phrase),
+            "conversation_id": utterance.conversation_id,
+            "seq": utterance.seq,
+        },
+    )
+
+
+def bell_anomaly(
+    *,
+    conversation_id: str,
+    business_line: str | None,
+    reason: str | None,
+    channel: str | None,
+    skill_group: str | None,
+    excerpt: list[str],
+    listener: str,
+    comment: str,
+    now: float,
+) -> Anomaly:
+    """A listener's bell (拉铃) on a live conversation: the same series and kind as a rule
+    flag, so it joins the alert a rule already opened on this conversation, else opens
+    one routed by business line and reason like any other."""
+    return Anomaly(
+        series=conversation_series(conversation_id),
+        kind=AnomalyKind.TRANSCRIPT_FLAG,
+        status=AnomalyStatus.ONGOING,
+        onset=now,
+        updated=now,
+        observed=1.0,
+        expected=0.0,
+        severity=Severity.MAJOR,
+        score=1.0,
+        metric="qinting_bell",
+        business_line=business_line,
+        reason=reason,
+        channel=channel,
+        skill_group=skill_group,
+        verbatims=[mask_pii(text) for text in excerpt if text.strip()][:5],
+        detail={
+            "source": "qinting",
+            "listener": listener,
+            "comment": mask_pii(comment.strip()),
+            "conversation_id": conversation_id,
+        },
+    )

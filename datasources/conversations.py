@@ -1,0 +1,264 @@
+"""Live conversations in Redis, masked, so the listening page follows a transcript cheaply.
+
+The worker appends each utterance (masked on the way in: raw customer text never
+reaches Redis outside the feed stream) to a capped list per conversation, keeps a
+small context hash beside it and indexes the conversation in "live" sorted sets
+scored by its last utterance time — one for everything and one per business line
+and reason, so the "listen to customers on this topic" link is one ``ZREVRANGEBYSCORE``.
+A page following a transcript asks only for the utterances after the ones it has
+(``LRANGE key n -1``).  Customers' recent contacts come from the contacts feed into a
+capped list per customer: the context a listener needs ("third contact today").
+
+Every write takes the batch pipeline, so a batch's effects land together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+from alerts.masking import mask_pii
+
+from datasources.keys import Keys
+from datasources.schemas import ContactEvent, Utterance
+from datasources.settings import QintingSettings
+
+Pipeline = redis.client.Pipeline
+
+
+@dataclass(frozen=True)
+class StoredUtterance:
+    """One turn as the listening page shows it: masked text only."""
+
+    seq: int
+    ts: float
+    speaker: str
+    text: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> StoredUtterance:
+        return cls(**json.loads(raw))
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """A conversation's context: topic, who handles it, how long the customer waited."""
+
+    conversation_id: str
+    business_line: str
+    reason: str
+    channel: str
+    skill_group: str
+    started: float
+    last_ts: float
+    final: bool
+    customer_id: str | None = None
+    agent_id: str | None = None
+    first_reply_ts: float | None = None
+
+    @property
+    def wait_s(self) -> float | None:
+        """From the first utterance to the first agent or robot reply (None while waiting)."""
+        return None if self.first_reply_ts is None else max(0.0, self.first_reply_ts - self.started)
+
+    @classmethod
+    def from_hash(cls, conversation_id: str, meta: dict[str, str]) -> ConversationSummary:
+        reply = meta.get("first_reply_ts")
+        return cls(
+            conversation_id=conversation_id,
+            business_line=meta.get("business_line", ""),
+            reason=meta.get("reason", ""),
+            channel=meta.get("channel", ""),
+            skill_group=meta.get("skill_group", ""),
+            started=float(meta.get("started", 0.0)),
+            last_ts=float(meta.get("last_ts", 0.0)),
+            final=meta.get("final") == "1",
+            customer_id=meta.get("customer_id") or None,
+            agent_id=meta.get("agent_id") or None,
+            first_reply_ts=float(reply) if reply else None,
+        )
+
+
+@dataclass(frozen=True)
+class RecentContact:
+    """One of the customer's recent contacts (from the contacts feed)."""
+
+    ts: float
+    business_line: str
+    reason: str
+    channel: str
+    handled_by: str
+    waited_s: float
+    outcome: str
+
+
+class ConversationStore:
+    """Reads and writes of the live-conversation keys; nothing else touches them."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, settings: QintingSettings) -> None:
+        self.client = client
+        self.keys = keys
+        self.settings = settings
+
+    def record_utterances(
+        self, utterances: Sequence[Utterance], pipeline: Pipeline | None = None
+    ) -> None:
+        """Append masked utterances, update each conversation's context and live index."""
+        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=True)
+        ttl = self.settings.conversation_ttl_s
+        newest = 0.0
+        topics: set[str] = set()
+        for u in utterances:
+            key = self.keys.conversation(u.conversation_id)
+            meta = self.keys.conversation_meta(u.conversation_id)
+            text = StoredUtterance(u.seq, u.ts, u.speaker.value, mask_pii(u.text))
+            pipe.rpush(key, text.to_json())
+            pipe.ltrim(key, -self.settings.max_utterances, -1)
+            context: dict[Any, str] = {
+                "business_line": u.business_line,
+                "reason": u.reason,
+                "channel": u.channel.value,
+                "skill_group": u.skill_group,
+                "last_ts": repr(u.ts),
+            }
+            if u.customer_id:
+                context["customer_id"] = u.customer_id
+            if u.agent_id:
+                context["agent_id"] = u.agent_id
+            pipe.hset(meta, mapping=context)
+            pipe.hsetnx(meta, "started", repr(u.ts))
+            if u.speaker.value != "customer":
+                pipe.hsetnx(meta, "first_reply_ts", repr(u.ts))
+            topic = self.keys.live_conversations_on(u.business_line, u.reason)
+            if u.final:
+                pipe.hset(meta, "final", "1")
+                pipe.zrem(self.keys.live_conversations, u.conversation_id)
+                pipe.zrem(topic, u.conversation_id)
+            else:
+                pipe.zadd(self.keys.live_conversations, {u.conversation_id: u.ts})
+                pipe.zadd(topic, {u.conversation_id: u.ts})
+            pipe.expire(key, ttl)
+            pipe.expire(meta, ttl)
+            topics.add(topic)
+            newest = max(newest, u.ts)
+        if newest:
+            horizon = newest - 2 * self.settings.live_window_s
+            for live in (self.keys.live_conversations, *topics):
+                pipe.zremrangebyscore(live, "-inf", horizon)
+                pipe.expire(live, ttl)
+        if pipeline is None:
+            pipe.execute()
+
+    def record_contacts(
+        self, contacts: Iterable[ContactEvent], pipeline: Pipeline | None = None
+    ) -> None:
+        """Keep each customer's last few contacts, newest first, for the listener's context."""
+        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=True)
+        keep = self.settings.customer_contacts
+        for c in contacts:
+            if not c.customer_id:
+                continue
+            key = self.keys.customer_contacts(c.customer_id)
+            recent = RecentContact(
+                c.ts,
+                c.business_line,
+                c.reason,
+                c.channel.value,
+                c.handled_by.value,
+                c.waited_s,
+                c.outcome.value,
+            )
+            pipe.lpush(key, json.dumps(asdict(recent), separators=(",", ":")))
+            pipe.ltrim(key, 0, keep - 1)
+            pipe.expire(key, self.settings.customer_contacts_ttl_s)
+        if pipeline is None:
+            pipe.execute()
+
+    def live(
+        self,
+        now: float,
+        *,
+        business_line: str | None = None,
+        reason: str | None = None,
+        channel: str | None = None,
+        skill_group: str | None = None,
+        limit: int = 100,
+    ) -> list[ConversationSummary]:
+        """Conversations with an utterance in the live window, newest first, filtered."""
+        if business_line and reason:
+            index = self.keys.live_conversations_on(business_line, reason)
+        else:
+            index = self.keys.live_conversations
+        scan = limit if index != self.keys.live_conversations else max(limit * 10, 500)
+        since = now - self.settings.live_window_s
+        found_ids: Any = self.client.zrevrangebyscore(index, "+inf", since, start=0, num=scan)
+        ids: list[str] = found_ids
+        if not ids:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hgetall(self.keys.conversation_meta(cid))
+        wanted = {
+            "business_line": business_line,
+            "reason": reason,
+            "channel": channel,
+            "skill_group": skill_group,
+        }
+        found = []
+        for cid, meta in zip(ids, pipe.execute(), strict=True):
+            if not meta or meta.get("final") == "1":
+                continue
+            if any(value and meta.get(name) != value for name, value in wanted.items()):
+                continue
+            found.append(ConversationSummary.from_hash(cid, meta))
+            if len(found) >= limit:
+                break
+        return found
+
+    def summary(self, conversation_id: str) -> ConversationSummary | None:
+        meta: Any = self.client.hgetall(self.keys.conversation_meta(conversation_id))
+        return ConversationSummary.from_hash(conversation_id, meta) if meta else None
+
+    def transcript(self, conversation_id: str, start: int = 0) -> list[StoredUtterance]:
+        """Utterances from list position ``start`` on."""
+        raw: Any = self.client.lrange(self.keys.conversation(conversation_id), start, -1)
+        return [StoredUtterance.from_json(item) for item in raw]
+
+    def follow(self, conversation_id: str, offset: int) -> tuple[int, list[StoredUtterance]]:
+        """What was appended since list position ``offset``, and the new offset.  If the
+        list was trimmed or expired under the follower, it starts again from the top
+        (:func:`merge_transcript` drops what it already has)."""
+        key = self.keys.conversation(conversation_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.llen(key)
+        pipe.lrange(key, offset, -1)
+        length, raw = pipe.execute()
+        if length < offset:
+            raw = self.client.lrange(key, 0, -1)
+            length = len(raw)
+        return int(length), [StoredUtterance.from_json(item) for item in raw]
+
+    def recent_contacts(self, customer_id: str) -> list[RecentContact]:
+        raw: Any = self.client.lrange(self.keys.customer_contacts(customer_id), 0, -1)
+        return [RecentContact(**json.loads(item)) for item in raw]
+
+
+def merge_transcript(
+    have: Sequence[StoredUtterance], new: Iterable[StoredUtterance]
+) -> list[StoredUtterance]:
+    """Add newly read utterances to those shown, once each (a redelivered batch may have
+    appended one twice), in conversation order."""
+    seen = {u.seq for u in have}
+    merged = list(have)
+    for u in new:
+        if u.seq not in seen:
+            seen.add(u.seq)
+            merged.append(u)
+    merged.sort(key=lambda u: (u.seq, u.ts))
+    return merged

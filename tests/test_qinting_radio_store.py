@@ -1,0 +1,123 @@
+"""The radio and listening sessions on a real database, digests to a real HTTP receiver."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from qinting_support import migrated_sessions, running_receiver
+
+from alerts.radio import day_window
+from alerts.radio_digest import send_digests
+from alerts.ringing import AppriseNotifier
+from datasources.conversations import ConversationSummary
+from datasources.qinting_store import NOTE, RADIO, RING, ListeningStore, month_start
+from datasources.radio_store import CaseStateError, Proposal, RadioStore
+from datasources.settings import Settings
+
+pytestmark = pytest.mark.integration
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 11, 11)
+NOON = day_window(DAY, SHANGHAI)[0] + 12 * 3600
+
+
+def test_curation_publish_and_digest_once(settings: Settings, database_url: str) -> None:
+    store = RadioStore(migrated_sessions(database_url))
+    store.ensure_business_line_channels(NOON)
+    tmall = store.ensure_channel("tmall", "天猫", "Tmall", now=NOON)
+    assert store.ensure_channel("tmall", "x", "y", now=NOON).id == tmall.id
+    words = [
+        "退款申请一周了还没到账，电话13812345678",
+        "退款申请一周了还没到账!!",
+        "优惠券结算时不能用",
+    ]
+    ids = [
+        store.propose(tmall.id, Proposal(f"case {i}", w, business_line="tmall"), by="mgr", now=NOON)
+        for i, w in enumerate(words)
+    ]
+    assert [c.id for c in store.queue(tmall.id)] == ids
+    assert "13812345678" not in store.queue()[0].excerpt
+    store.publish(ids[0], by="editor", now=NOON + 1, note="双11退款积压")
+    store.publish(ids[1], by="editor", now=NOON + 2)
+    store.reject(ids[2], by="editor", now=NOON + 3, reason="not a customer voice")
+    with pytest.raises(CaseStateError, match="already published"):
+        store.publish(ids[0], by="other", now=NOON + 4)
+    with pytest.raises(CaseStateError, match="no radio case"):
+        store.reject(999, by="other", now=NOON)
+    with pytest.raises(CaseStateError, match="title"):
+        store.propose(tmall.id, Proposal(" ", "x"), by="mgr", now=NOON)
+    assert store.queue() == []
+
+    morning = NOON + 21 * 3600  # 09:00 the next day in Shanghai
+    with running_receiver() as receiver:
+        store.subscribe(tmall.id, "owner", receiver.url("owner"), now=NOON)
+        store.subscribe(tmall.id, "owner", receiver.url("owner"), now=NOON)  # still one
+        taobao = store.ensure_channel("taobao", "淘宝", "Taobao", now=NOON)
+        store.subscribe(taobao.id, "owner", receiver.url("quiet"), now=NOON)
+        run = send_digests(store, AppriseNotifier(2.0), settings, now=morning)
+        assert run.day == DAY
+        assert (run.sent, run.empty) == (["owner@tmall"], ["owner@taobao"])
+        (message,) = receiver.wait_for(1)
+        assert message["path"] == "/owner"
+        assert "9点电台 · 天猫 · 2026-11-11" in message["title"]
+        assert "另有 1 位客户" in message["message"] and "双11退款积压" in message["message"]
+        assert "优惠券" not in message["message"]
+        again = send_digests(store, AppriseNotifier(2.0), settings, now=morning + 60)
+        assert (again.sent, again.already) == ([], ["owner@tmall"])
+        assert len(receiver.wait_for(2, timeout_s=0.5)) == 1
+    (delivery,) = store.deliveries("2026-11-11")
+    assert (delivery.status, delivery.cases) == ("sent", 2)
+
+
+def test_failed_digest_is_retried_by_the_next_run(settings: Settings, database_url: str) -> None:
+    store = RadioStore(migrated_sessions(database_url))
+    channel = store.ensure_channel("topic-fire", "安全", "Safety", now=NOON)
+    case = store.propose(channel.id, Proposal("起火", "充电宝起火了"), by="mgr", now=NOON)
+    store.publish(case, by="editor", now=NOON)
+    with running_receiver() as receiver:
+        store.subscribe(channel.id, "owner", receiver.url(), now=NOON)
+        receiver.status = 500
+        failed = send_digests(
+            store, AppriseNotifier(2.0), settings, day=DAY, now=NOON, backoff_s=0.01
+        )
+        assert failed.failed == ["owner@topic-fire"]
+        assert store.deliveries(DAY.isoformat())[0].status == "failed"
+        receiver.status = 200
+        retried = send_digests(store, AppriseNotifier(2.0), settings, day=DAY, now=NOON)
+        assert retried.sent == ["owner@topic-fire"]
+        assert len(receiver.wait_for(1)) == 1
+
+
+def test_sessions_record_notes_actions_and_this_month(database_url: str) -> None:
+    store = ListeningStore(migrated_sessions(database_url))
+    convo = ConversationSummary("cv-1", "tmall", "refund", "chat", "tmall-aftersales", 0, 0, False)
+    now = time.time()
+    first = store.start("mgr.li", convo, now=now - 600)
+    store.add(
+        first,
+        author="mgr.li",
+        kind=NOTE,
+        now=now - 500,
+        text="客户第三次来电 13812345678",
+        tag="pain",
+        seq=3,
+        utterance_ts=now - 550,
+    )
+    store.add(first, author="mgr.li", kind=RING, now=now - 400, ref="alert#1")
+    store.add(first, author="mgr.li", kind=RADIO, now=now - 300, ref="case#1")
+    with pytest.raises(ValueError, match="needs some text"):
+        store.add(first, author="mgr.li", kind=NOTE, now=now)
+    store.start("mgr.wang", convo, now=now - 100)
+    store.start("mgr.li", convo, now=month_start(now, SHANGHAI) - 10)  # last month
+    store.touch(first, now=now - 200)
+    store.touch(first, now=now - 250)  # never backwards
+    rows = store.this_month(now, SHANGHAI)
+    assert [r.listener for r in rows] == ["mgr.wang", "mgr.li"]
+    li = rows[1]
+    assert (li.notes, li.actions) == (1, 2)
+    assert li.duration_s == pytest.approx(400)
+    assert [r.id for r in store.this_month(now, SHANGHAI, listener="mgr.li")] == [first]
+    (note, *_rest) = store.notes(first)
+    assert "13812345678" not in note.text and note.seq == 3

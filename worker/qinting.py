@@ -1,0 +1,168 @@
+"""Worker stages for qinting: keep live transcripts, and flag alarming words at once.
+
+:class:`ConversationStage` stores each utterance masked (and each customer's recent
+contacts) for the listening page.  :class:`TranscriptRuleStage` scans customer
+utterances with the transcript rules and, for a match, adds a ``transcript_flag``
+anomaly to the ``anomalies`` stream inside the same batch transaction — no bucket
+to wait for, the alert intake turns it into a routed, rung alert within seconds.
+
+"One flag per conversation and rule" is enforced in Redis by a small Lua script
+queued in the batch's MULTI/EXEC: ``SET NX`` a marker, and ``XADD`` only if the
+marker was new.  A batch redelivered after a crash therefore adds nothing twice,
+and two workers can never both flag the same conversation for the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+from apscheduler.triggers.cron import CronTrigger
+
+from alerts.radio import parse_digest_time
+from alerts.radio_digest import DigestRun, send_digests
+from alerts.ringing import AppriseNotifier, Notifier
+from alerts.transcript_rules import RuleFileError, RuleMatch, RuleSet, flag_anomaly, load_rules
+from datasources.conversations import ConversationStore
+from datasources.db import make_engine, make_sessionmaker
+from datasources.keys import Keys
+from datasources.radio_store import RadioStore
+from datasources.schemas import ContactEvent, Utterance
+from datasources.settings import ConfigError, Settings
+
+Pipeline = redis.client.Pipeline
+
+FLAG_ONCE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'v', ARGV[4], 'json', ARGV[5])
+  return 1
+end
+return 0
+"""
+"""KEYS: flag marker, anomalies stream; ARGV: marker value, TTL s, maxlen, v, json."""
+
+
+class ConversationStage:
+    """Live transcripts (``conversations``) and customers' recent contacts (``contacts``)."""
+
+    feeds = frozenset({"conversations", "contacts"})
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_settings(cls, settings: Settings, client: redis.Redis) -> ConversationStage:
+        keys = Keys(settings.redis_prefix, settings.streams)
+        return cls(ConversationStore(client, keys, settings.qinting))
+
+    def apply(self, feed: str, events: Sequence[Any], pipe: Pipeline) -> None:
+        if feed == "conversations":
+            self.store.record_utterances(
+                [e for e in events if isinstance(e, Utterance)], pipeline=pipe
+            )
+        elif feed == "contacts":
+            self.store.record_contacts(
+                [e for e in events if isinstance(e, ContactEvent)], pipeline=pipe
+            )
+
+
+class TranscriptRuleStage:
+    """Flags a live conversation the moment a customer says a rule's words."""
+
+    feeds = frozenset({"conversations"})
+
+    def __init__(self, rules: RuleSet, keys: Keys, *, flag_ttl_s: int, maxlen: int) -> None:
+        self.rules = rules
+        self.keys = keys
+        self.flag_ttl_s = flag_ttl_s
+        self.maxlen = maxlen
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TranscriptRuleStage:
+        """The stage with the configured rules; a bad rules file is a :class:`ConfigError`."""
+        try:
+            rules = load_rules(settings.qinting.rules_file)
+        except RuleFileError as exc:
+            raise ConfigError(f"GMD_QINTING__RULES_FILE: {exc}") from None
+        keys = Keys(settings.redis_prefix, settings.streams)
+        return cls(
+            rules,
+            keys,
+            flag_ttl_s=settings.qinting.flag_ttl_s,
+            maxlen=settings.retention.stream_maxlen,
+        )
+
+    def apply(self, feed: str, events: Sequence[Any], pipe: Pipeline) -> None:
+        for event in events:
+            if not isinstance(event, Utterance):
+                continue
+            for match in self.rules.match(event.text, event.speaker.value):
+                self.flag(event, match, pipe)
+
+    def flag(self, utterance: Utterance, match: RuleMatch, pipe: Pipeline) -> None:
+        """Queue "add this anomaly unless this conversation was flagged for this rule"."""
+        fields = flag_anomaly(utterance, match).to_fields()
+        marker = self.keys.transcript_flag(utterance.conversation_id, match.rule.id)
+        pipe.eval(
+            FLAG_ONCE,
+            2,
+            marker,
+            self.keys.anomalies,
+            str(utterance.seq),
+            self.flag_ttl_s,
+            self.maxlen,
+            fields["v"],
+            fields["json"],
+        )
+
+
+class RadioTicker:
+    """Sends the nine o'clock digests from the worker loop.
+
+    APScheduler's :class:`CronTrigger` (in ``radio.timezone``) says when today's run
+    is due; every ``interval_s`` the ticker checks whether that moment has passed and,
+    once per day per worker, sends in a background thread so a slow chat tool never
+    stalls the feeds.  A worker that was down at 09:00 catches up when it returns, and
+    several workers are harmless: each delivery is claimed in the database first.
+    """
+
+    interval_s = 30.0
+
+    def __init__(self, settings: Settings, store: RadioStore, notifier: Notifier) -> None:
+        self.settings = settings
+        self.store = store
+        self.notifier = notifier
+        self.tz = ZoneInfo(settings.radio.timezone)
+        hour, minute = parse_digest_time(settings.radio.digest_time)
+        self.trigger = CronTrigger(hour=hour, minute=minute, timezone=self.tz)
+        self.done_for: date | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="gmd-radio")
+        self._running: Future[DigestRun] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RadioTicker:
+        engine = make_engine(settings.effective_database_url)
+        notifier = AppriseNotifier(settings.alerts.ring_timeout_s)
+        return cls(settings, RadioStore(make_sessionmaker(engine)), notifier)
+
+    def due(self, now: datetime) -> bool:
+        """Has today's digest time passed, and not yet been handled by this worker?"""
+        local = now.astimezone(self.tz)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        fire = self.trigger.get_next_fire_time(None, midnight)
+        return fire is not None and local >= fire and self.done_for != local.date()
+
+    def tick(self) -> None:
+        now = datetime.now(self.tz)
+        if self._running is not None and not self._running.done():
+            return
+        if not self.due(now):
+            return
+        self.done_for = now.date()
+        self._running = self._pool.submit(
+            send_digests, self.store, self.notifier, self.settings, now=now.timestamp()
+        )
