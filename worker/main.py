@@ -20,6 +20,7 @@ from datasources.redis_conn import connect
 from datasources.settings import Settings
 from worker.aggregate import AggregationStage, FeedProgressStage
 from worker.loop import Worker, default_name
+from worker.qinting import ConversationStage, RadioTicker, TranscriptRuleStage
 from worker.stages import FeedStage, Ticker
 
 
@@ -29,12 +30,16 @@ def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
     return [
         FeedProgressStage(keys),
         AggregationStage(settings, keys, mask_pii),
+        ConversationStage.from_settings(settings, client),
+        TranscriptRuleStage.from_settings(settings),
     ]
 
 
 def build_tickers(settings: Settings, client: redis.Redis) -> list[Ticker]:
     """Every periodic job the worker runs between batches."""
-    return []
+    return [
+        RadioTicker.from_settings(settings),
+    ]
 
 
 def worker_command(
