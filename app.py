@@ -21,7 +21,8 @@ PAGES = [
     st.Page("pages/wall.py", title="作战大屏 Wall", icon="📺", url_path="wall", default=True),
     st.Page("pages/console.py", title="值班台 Console", icon="🛎", url_path="console"),
     st.Page("pages/review.py", title="复盘 Review", icon="📊", url_path="review"),
-    # H6: st.Page("pages/listen.py", ...), st.Page("pages/radio.py", ...)
+    st.Page("pages/listen.py", title="亲听 Listen", icon="🎧", url_path="listen"),
+    st.Page("pages/radio.py", title="9点电台 Radio", icon="📻", url_path="radio"),
 ]
 
 st.navigation(PAGES, position="hidden" if is_kiosk() else "sidebar").run()
