@@ -1,0 +1,238 @@
+"""Qinting (亲听): follow a live customer conversation, take notes, act on what you hear.
+
+Deep link from an obstacle: ``/listen?business_line=tmall&reason=refund`` lists the
+live conversations on that topic (also ``channel=``, ``skill_group=``); add
+``&conversation=ID`` to open one.  The transcript follows the conversation with a
+fragment re-run every ``qinting.transcript_refresh_s`` that reads only what was
+appended since the last run.  Customer words are drawn with ``st.text`` only.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard import qinting as q
+from dashboard.i18n import Language, duration
+from dashboard.page import page_setup
+from dashboard.qinting_actions import actions_panel, notes_panel
+from dashboard.services import DOWN_ERRORS, get_settings
+from dashboard.users import User
+from datasources.catalog import Kind, codes, label
+from datasources.conversations import ConversationSummary, StoredUtterance, merge_transcript
+
+FILTERS: tuple[Kind, ...] = ("business_line", "reason", "channel", "skill_group")
+
+settings = get_settings()
+user, lang = page_setup(settings.qinting.listen_role)
+
+
+def filters_row(lang: Language) -> dict[str, str | None]:
+    """Four selectors bound to the URL's query parameters (so links and reloads agree)."""
+    chosen: dict[str, str | None] = {}
+    for column, name in zip(st.columns(len(FILTERS)), FILTERS, strict=True):
+        options: list[str] = ["", *codes(name)]
+        current = st.query_params.get(name, "")
+        if current and current not in options:
+            options.append(current)
+
+        def show(code: str, kind: str = name) -> str:
+            return label(kind, code, lang) if code else q.tr("filter.any", lang)
+
+        with column:
+            value = st.selectbox(
+                q.tr(f"filter.{name}", lang),
+                options,
+                index=options.index(current),
+                format_func=show,
+                key=f"qt-filter-{name}",
+            )
+        chosen[name] = value or None
+        if value:
+            st.query_params[name] = value
+        elif name in st.query_params:
+            del st.query_params[name]
+    return chosen
+
+
+def open_conversation(conversation_id: str | None) -> None:
+    if conversation_id:
+        st.query_params["conversation"] = conversation_id
+    elif "conversation" in st.query_params:
+        del st.query_params["conversation"]
+    st.rerun()
+
+
+@st.fragment(run_every=settings.refresh_s)
+def live_list(chosen: dict[str, str | None], lang: Language) -> None:
+    now = time.time()
+    try:
+        rows = q.conversation_store().live(now, limit=50, **chosen)
+    except DOWN_ERRORS as exc:
+        st.error(q.tr("act.failed", lang, error=type(exc).__name__))
+        return
+    if not rows:
+        st.info(q.tr("listen.none", lang))
+        return
+    for row in rows:
+        left, middle, right = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
+        left.text(f"{q.topic(row.business_line, row.reason, lang)}  ·  {row.conversation_id}")
+        since = q.tr(
+            "listen.since", lang, time=q.clock(row.started), ago=duration(now - row.last_ts, lang)
+        )
+        where = (
+            f"{label('channel', row.channel, lang)} · {label('skill_group', row.skill_group, lang)}"
+        )
+        middle.caption(f"{where} · {since}")
+        if right.button(q.tr("listen.open", lang), key=f"qt-open-{row.conversation_id}"):
+            open_conversation(row.conversation_id)
+
+
+def sessions_panel(user: User, lang: Language) -> None:
+    """Each manager's sessions this month: qinting is a habit, so it is counted."""
+    st.subheader(q.tr("sessions.title", lang))
+    from zoneinfo import ZoneInfo
+
+    rows = q.listening_store().this_month(time.time(), ZoneInfo(settings.screens.timezone))
+    if not rows:
+        st.caption(q.tr("sessions.none", lang))
+        return
+    per: dict[str, list[float]] = {}
+    for r in rows:
+        acc = per.setdefault(r.listener, [0, 0.0, 0, 0])
+        acc[0] += 1
+        acc[1] += r.duration_s / 60
+        acc[2] += r.notes
+        acc[3] += r.actions
+    st.caption(q.tr("sessions.everyone", lang))
+    st.dataframe(
+        [
+            {
+                q.tr("col.listener", lang): who,
+                q.tr("col.sessions", lang): int(a[0]),
+                q.tr("col.minutes", lang): round(a[1], 1),
+                q.tr("col.notes", lang): int(a[2]),
+                q.tr("col.actions", lang): int(a[3]),
+            }
+            for who, a in sorted(per.items())
+        ],
+        hide_index=True,
+    )
+    st.caption(q.tr("sessions.mine", lang))
+    st.dataframe(
+        [
+            {
+                q.tr("col.started", lang): q.clock(r.started_at, "%m-%d %H:%M"),
+                q.tr("col.topic", lang): q.topic(r.business_line, r.reason, lang),
+                q.tr("col.conversation", lang): r.conversation_id,
+                q.tr("col.minutes", lang): round(r.duration_s / 60, 1),
+                q.tr("col.notes", lang): r.notes,
+                q.tr("col.actions", lang): r.actions,
+            }
+            for r in rows
+            if r.listener == user.name
+        ],
+        hide_index=True,
+    )
+
+
+def context_panel(summary: ConversationSummary, lang: Language) -> None:
+    st.subheader(q.tr("listen.context", lang))
+    wait = summary.wait_s
+    handled = summary.agent_id or ("robot" if summary.first_reply_ts else None)
+    st.text(
+        "  ·  ".join(
+            [
+                q.topic(summary.business_line, summary.reason, lang),
+                label("channel", summary.channel, lang),
+                label("skill_group", summary.skill_group, lang),
+                q.tr("listen.wait", lang, wait=duration(wait, lang))
+                if wait is not None
+                else q.tr("listen.waiting", lang),
+                *([q.tr("listen.handled_by", lang, who=handled)] if handled else []),
+            ]
+        )
+    )
+    st.caption(q.tr("listen.recent", lang))
+    recent = (
+        q.conversation_store().recent_contacts(summary.customer_id or "")
+        if summary.customer_id
+        else []
+    )
+    if not recent:
+        st.caption(q.tr("listen.no_recent", lang))
+        return
+    st.dataframe(
+        [
+            {
+                q.tr("col.started", lang): q.clock(c.ts, "%m-%d %H:%M"),
+                q.tr("col.topic", lang): q.topic(c.business_line, c.reason, lang),
+                q.tr("filter.channel", lang): label("channel", c.channel, lang),
+                q.tr("col.waited", lang): duration(c.waited_s, lang),
+                q.tr("col.handled_by", lang): label("handled_by", c.handled_by, lang),
+            }
+            for c in recent
+        ],
+        hide_index=True,
+    )
+
+
+def follow_state(conversation_id: str) -> dict[str, object]:
+    state = st.session_state.setdefault(f"qt-follow-{conversation_id}", {"offset": 0, "shown": []})
+    assert isinstance(state, dict)
+    return state
+
+
+@st.fragment(run_every=settings.qinting.transcript_refresh_s)
+def live_transcript(conversation_id: str, session_id: int, lang: Language) -> None:
+    """Read only what was appended since the last run, and keep the session alive."""
+    state = follow_state(conversation_id)
+    try:
+        store = q.conversation_store()
+        offset, new = store.follow(conversation_id, int(state["offset"]))  # type: ignore[call-overload]
+        summary = store.summary(conversation_id)
+        q.listening_store().touch(session_id, now=time.time())
+    except DOWN_ERRORS as exc:
+        st.warning(q.tr("act.failed", lang, error=type(exc).__name__))
+        new, offset, summary = [], int(state["offset"]), None  # type: ignore[call-overload]
+    shown: list[StoredUtterance] = merge_transcript(state["shown"], new)  # type: ignore[arg-type]
+    state["offset"], state["shown"] = offset, shown
+    with st.container(height=360, key="qt-transcript"):
+        for u in shown:
+            st.text(q.utterance_line(u, lang))
+    if summary is not None and summary.final:
+        st.info(q.tr("listen.ended", lang))
+
+
+def transcript_view(conversation_id: str, user: User, lang: Language) -> None:
+    if st.button(q.tr("listen.back", lang), key="qt-back"):
+        open_conversation(None)
+    summary = q.conversation_store().summary(conversation_id)
+    if summary is None:
+        st.warning(q.tr("listen.gone", lang))
+        return
+    sessions = st.session_state.setdefault("qt-sessions", {})
+    if conversation_id not in sessions:
+        sessions[conversation_id] = q.listening_store().start(user.name, summary, now=time.time())
+    session_id = int(sessions[conversation_id])
+    context_panel(summary, lang)
+    st.subheader(q.tr("listen.transcript", lang))
+    live_transcript(conversation_id, session_id, lang)
+    shown = follow_state(conversation_id)["shown"]
+    assert isinstance(shown, list)
+    left, right = st.columns(2, gap="large")
+    with left:
+        notes_panel(session_id, shown, user, lang)
+    with right:
+        actions_panel(summary, session_id, shown, user, lang)
+
+
+st.title(q.tr("listen.title", lang))
+conversation = st.query_params.get("conversation")
+if conversation:
+    transcript_view(conversation, user, lang)
+else:
+    chosen = filters_row(lang)
+    live_list(chosen, lang)
+    sessions_panel(user, lang)
