@@ -19,6 +19,7 @@ from datasources.keys import Keys
 from datasources.redis_conn import connect
 from datasources.settings import Settings
 from worker.aggregate import AggregationStage, FeedProgressStage
+from worker.detect import DetectionTicker
 from worker.loop import Worker, default_name
 from worker.qinting import ConversationStage, RadioTicker, TranscriptRuleStage
 from worker.stages import FeedStage, Ticker
@@ -39,6 +40,7 @@ def build_tickers(settings: Settings, client: redis.Redis) -> list[Ticker]:
     """Every periodic job the worker runs between batches."""
     return [
         RadioTicker.from_settings(settings),
+        DetectionTicker(settings, client),
     ]
 
 
