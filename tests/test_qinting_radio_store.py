@@ -7,10 +7,11 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from qinting_support import migrated_sessions, running_receiver
+from qinting_support import migrated_sessions
 
 from alerts.radio import day_window
-from alerts.radio_digest import send_digests
+from alerts.radio_digest import ATTEMPTS, send_digests
+from alerts.receiver import WebhookReceiver
 from alerts.ringing import AppriseNotifier
 from datasources.conversations import ConversationSummary
 from datasources.qinting_store import NOTE, RADIO, RING, ListeningStore, month_start
@@ -51,7 +52,7 @@ def test_curation_publish_and_digest_once(settings: Settings, database_url: str)
     assert store.queue() == []
 
     morning = NOON + 21 * 3600  # 09:00 the next day in Shanghai
-    with running_receiver() as receiver:
+    with WebhookReceiver() as receiver:
         store.subscribe(tmall.id, "owner", receiver.url("owner"), now=NOON)
         store.subscribe(tmall.id, "owner", receiver.url("owner"), now=NOON)  # still one
         taobao = store.ensure_channel("taobao", "淘宝", "Taobao", now=NOON)
@@ -60,10 +61,10 @@ def test_curation_publish_and_digest_once(settings: Settings, database_url: str)
         assert run.day == DAY
         assert (run.sent, run.empty) == (["owner@tmall"], ["owner@taobao"])
         (message,) = receiver.wait_for(1)
-        assert message["path"] == "/owner"
-        assert "9点电台 · 天猫 · 2026-11-11" in message["title"]
-        assert "另有 1 位客户" in message["message"] and "双11退款积压" in message["message"]
-        assert "优惠券" not in message["message"]
+        assert message.path == "/owner"
+        assert "9点电台 · 天猫 · 2026-11-11" in message.title
+        assert "另有 1 位客户" in message.body and "双11退款积压" in message.body
+        assert "优惠券" not in message.body
         again = send_digests(store, AppriseNotifier(2.0), settings, now=morning + 60)
         assert (again.sent, again.already) == ([], ["owner@tmall"])
         assert len(receiver.wait_for(2, timeout_s=0.5)) == 1
@@ -76,15 +77,14 @@ def test_failed_digest_is_retried_by_the_next_run(settings: Settings, database_u
     channel = store.ensure_channel("topic-fire", "安全", "Safety", now=NOON)
     case = store.propose(channel.id, Proposal("起火", "充电宝起火了"), by="mgr", now=NOON)
     store.publish(case, by="editor", now=NOON)
-    with running_receiver() as receiver:
+    with WebhookReceiver() as receiver:
         store.subscribe(channel.id, "owner", receiver.url(), now=NOON)
-        receiver.status = 500
+        receiver.fail_next(ATTEMPTS)
         failed = send_digests(
             store, AppriseNotifier(2.0), settings, day=DAY, now=NOON, backoff_s=0.01
         )
         assert failed.failed == ["owner@topic-fire"]
         assert store.deliveries(DAY.isoformat())[0].status == "failed"
-        receiver.status = 200
         retried = send_digests(store, AppriseNotifier(2.0), settings, day=DAY, now=NOON)
         assert retried.sent == ["owner@topic-fire"]
         assert len(receiver.wait_for(1)) == 1
