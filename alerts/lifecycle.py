@@ -63,7 +63,15 @@ STATUS_LABELS: dict[AlertStatus, tuple[str, str]] = {
 }
 
 
-class IllegalTransition(Exception):
+class AlertError(Exception):
+    """A request about alerts that cannot be honoured; ``str(exc)`` is one bilingual line."""
+
+
+class InvalidInput(AlertError, ValueError):
+    """A value a person typed is unusable (empty note, snooze in the past, unknown label)."""
+
+
+class IllegalTransition(AlertError):
     """The requested action is not allowed in the alert's current state.
 
     ``str(exc)`` is one bilingual line such as

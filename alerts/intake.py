@@ -1,0 +1,130 @@
+"""The worker's alert intake: anomalies stream → alerts, then ``XACK`` after the commit.
+
+A ticker in ``gmd worker`` (see ``worker/main.py``).  Each tick reads a batch from
+the ``anomalies`` stream in the ``ALERTS_GROUP`` consumer group (first entries a
+dead consumer left pending longer than ``claim_idle_ms``, then new ones), hands
+them to :meth:`AlertService.ingest` in one transaction and acknowledges them only
+after it committed.  A crash in between replays the batch; replaying is harmless
+because an anomaly folds into the alert its fingerprint already opened.
+
+The first tick also starts the escalation timers (APScheduler) in this process, so
+every worker keeps escalations moving and a restarted worker picks them up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import redis
+
+from alerts.anomaly import Anomaly
+from alerts.escalation import EscalationTimers
+from alerts.routing import Routing
+from alerts.routing_file import RoutingError
+from alerts.service import AlertService
+from datasources.db import make_engine
+from datasources.keys import ALERTS_GROUP, Keys
+from datasources.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+
+def ensure_group(client: redis.Redis, keys: Keys) -> None:
+    """Create the alerts consumer group (and the stream) if missing."""
+    try:
+        client.xgroup_create(keys.anomalies, ALERTS_GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+class AlertIntake:
+    """Ticker: take anomalies into alerts; owns this process's escalation timers."""
+
+    def __init__(
+        self,
+        service: AlertService,
+        client: redis.Redis,
+        consumer: str,
+        timers: EscalationTimers | None = None,
+        interval_s: float = 0.2,
+    ) -> None:
+        self.service = service
+        self.client = client
+        self.consumer = consumer
+        self.timers = timers
+        self._interval_s = interval_s
+        self.keys = service.keys
+        self._started = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, client: redis.Redis, consumer: str) -> AlertIntake:
+        """The worker's intake; a bad routing file is a :class:`ConfigError` (one line)."""
+        try:
+            routing = Routing.load(settings.routing_file)
+        except RoutingError as exc:
+            raise ConfigError(f"GMD_ROUTING_FILE: {exc}") from None
+        engine = make_engine(settings.effective_database_url)
+        service = AlertService(settings, engine, client, routing=routing)
+        return cls(service, client, consumer, EscalationTimers(service, engine))
+
+    @property
+    def interval_s(self) -> float:
+        return self._interval_s
+
+    def start(self) -> None:
+        ensure_group(self.client, self.keys)
+        if self.timers is not None:
+            self.timers.start()
+        self._started = True
+
+    def stop(self) -> None:
+        if self.timers is not None:
+            self.timers.stop()
+        self.service.close()
+        self._started = False
+
+    def tick(self) -> None:
+        if not self._started:
+            self.start()
+        while self.take_batch() >= self.service.settings.alerts.intake_batch:
+            pass
+
+    def _read(self) -> list[tuple[str, dict[str, str]]]:
+        cfg = self.service.settings
+        reply: Any = self.client.xautoclaim(
+            self.keys.anomalies,
+            ALERTS_GROUP,
+            self.consumer,
+            min_idle_time=cfg.worker.claim_idle_ms,
+            count=cfg.alerts.intake_batch,
+        )
+        entries = [(i, f) for i, f in reply[1] if f]
+        if not entries:
+            fresh: Any = self.client.xreadgroup(
+                ALERTS_GROUP,
+                self.consumer,
+                {self.keys.anomalies: ">"},
+                count=cfg.alerts.intake_batch,
+            )
+            entries = [(i, f) for _stream, items in fresh or [] for i, f in items if f]
+        return entries
+
+    def take_batch(self) -> int:
+        """Read, ingest and acknowledge one batch; returns how many entries it held."""
+        entries = self._read()
+        if not entries:
+            return 0
+        anomalies: list[Anomaly] = []
+        for entry_id, fields in entries:
+            try:
+                anomalies.append(Anomaly.from_fields(fields))
+            except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
+                log.error("anomaly %s unreadable, skipped: %s", entry_id, exc)
+        opened = self.service.ingest(anomalies)
+        self.client.xack(self.keys.anomalies, ALERTS_GROUP, *[i for i, _ in entries])
+        if opened:
+            log.info("alerts: %d anomalies taken in, %d alerts opened", len(anomalies), opened)
+        return len(entries)

@@ -1,0 +1,213 @@
+"""Ringing the bell (拉铃): composing the message and delivering it, retried and recorded.
+
+A ring is decided inside the transaction that caused it (an alert opening, an
+escalation step, a lead's click) as a :class:`~alerts.models.Ring` row; the
+:class:`Ringer` delivers it only after that transaction committed, through a
+:class:`Notifier` (apprise by default).  Each channel is retried with exponential
+back-off, every attempt becomes a ``ring_attempts`` row, and a channel that already
+succeeded is never sent again, so a redelivery after a crash does not repeat it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import apprise
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
+from alerts.models import Ring, RingAttempt
+from datasources.settings import AlertSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one message on one channel."""
+
+    url: str
+    ok: bool
+    error: str = ""
+    duration_s: float = 0.0
+
+
+class Notifier(Protocol):
+    """Sends one message to channels; the radio digest reuses the same interface."""
+
+    def send(self, urls: Sequence[str], title: str, body: str) -> list[Delivery]: ...
+
+
+class _ThreadLog(logging.Handler):
+    """Collects apprise's warnings raised by the current thread (its only error report)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+class AppriseNotifier:
+    """Delivers through apprise URLs with connect/read timeouts, one URL at a time."""
+
+    def __init__(self, timeout_s: float = 5.0) -> None:
+        self.timeout_s = timeout_s
+
+    def _with_timeouts(self, url: str) -> str:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query.setdefault("cto", str(self.timeout_s))
+        query.setdefault("rto", str(self.timeout_s))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def send(self, urls: Sequence[str], title: str, body: str) -> list[Delivery]:
+        return [self._send_one(url, title, body) for url in urls]
+
+    def _send_one(self, url: str, title: str, body: str) -> Delivery:
+        started = time.monotonic()
+        target = apprise.Apprise()
+        if not target.add(self._with_timeouts(url)):
+            return Delivery(url, False, "not an apprise URL", 0.0)
+        capture = _ThreadLog()
+        apprise_log = logging.getLogger("apprise")
+        apprise_log.addHandler(capture)
+        try:
+            ok = bool(target.notify(title=title, body=body))
+        finally:
+            apprise_log.removeHandler(capture)
+        error = "" if ok else ("; ".join(capture.messages[-2:]) or "delivery failed")
+        return Delivery(url, ok, error[:500], time.monotonic() - started)
+
+
+def mask_channel(url: str) -> str:
+    """The URL as a console may show it: apprise hides tokens and passwords."""
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None:
+        return url.split("://", 1)[0] + "://…"
+    return str(plugin.url(privacy=True)).split("?", 1)[0]  # type: ignore[no-untyped-call]
+
+
+class Ringer:
+    """Delivers committed rings on a small thread pool, retrying each channel."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        notifier: Notifier,
+        settings: AlertSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        on_finished: Callable[[int], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.notifier = notifier
+        self.settings = settings
+        self.clock = clock
+        self.on_finished = on_finished
+        self._pool = ThreadPoolExecutor(settings.ring_threads, thread_name_prefix="gmd-ring")
+
+    @property
+    def stale_claim_s(self) -> float:
+        """Longer than any honest delivery takes: a claim this old belongs to a dead process."""
+        s = self.settings
+        return 2.0 * s.ring_attempts * (s.ring_timeout_s + s.ring_backoff_max_s) + 10.0
+
+    def submit(self, ring_id: int) -> Future[str]:
+        return self._pool.submit(self.deliver, ring_id)
+
+    def close(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def _claim(self, ring_id: int) -> Ring | None:
+        now = self.clock()
+        with self.sessions.begin() as session:
+            claimable = or_(
+                Ring.status == "pending",
+                (Ring.status == "sending") & (Ring.claimed_at < now - self.stale_claim_s),
+            )
+            result = session.execute(
+                update(Ring)
+                .where(Ring.id == ring_id, claimable)
+                .values(status="sending", claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            return session.get(Ring, ring_id)
+
+    def deliver(self, ring_id: int) -> str:
+        """Deliver one ring to every recipient channel; returns its final status."""
+        ring = self._claim(ring_id)
+        if ring is None:
+            return "taken"
+        with self.sessions() as session:
+            attempts = session.scalars(
+                select(RingAttempt).where(RingAttempt.ring_id == ring_id)
+            ).all()
+        done = {(a.person_id, a.channel) for a in attempts if a.ok}
+        tries = {(a.person_id, a.channel): a.attempt for a in attempts}
+        outcomes: list[bool] = []
+        for recipient in ring.recipients:
+            for url in recipient["channels"]:
+                key = (str(recipient["person"]), mask_channel(url))
+                if key in done:
+                    outcomes.append(True)
+                    continue
+                outcomes.append(self._deliver_channel(ring, key, url, tries.get(key, 0)))
+        status = "delivered" if all(outcomes) else ("partial" if any(outcomes) else "failed")
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Ring)
+                .where(Ring.id == ring_id)
+                .values(status=status, finished_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+        if self.on_finished is not None:
+            self.on_finished(ring.alert_id)
+        return status
+
+    def _deliver_channel(self, ring: Ring, key: tuple[str, str], url: str, tried: int) -> bool:
+        s = self.settings
+        counter = iter(range(tried + 1, tried + 1 + s.ring_attempts))
+
+        def attempt() -> bool:
+            number = next(counter)
+            delivery = self.notifier.send([url], ring.title, ring.body)[0]
+            with self.sessions.begin() as session:
+                session.add(
+                    RingAttempt(
+                        ring_id=ring.id,
+                        person_id=key[0],
+                        channel=key[1],
+                        attempt=number,
+                        ok=delivery.ok,
+                        error=delivery.error,
+                        at=self.clock(),
+                        duration_s=delivery.duration_s,
+                    )
+                )
+            if not delivery.ok:
+                log.warning(
+                    "ring %s to %s attempt %s failed: %s", ring.id, key[1], number, delivery.error
+                )
+            return delivery.ok
+
+        retrying = Retrying(
+            stop=stop_after_attempt(s.ring_attempts),
+            wait=wait_exponential(multiplier=s.ring_backoff_s, max=s.ring_backoff_max_s),
+            retry=retry_if_result(lambda ok: not ok),
+            retry_error_callback=lambda state: False,
+        )
+        return bool(retrying(attempt))

@@ -1,0 +1,255 @@
+"""Writing alerts inside one transaction: fold or open, transitions, escalation, rings.
+
+Every function here takes an open :class:`Tx` and only touches the database
+through its session; :class:`~alerts.service.AlertService` owns the transaction,
+retries it when a concurrent writer won (the ``version`` column), and delivers the
+rings collected in ``tx.rings`` after the commit, never before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.anomaly import Anomaly, Severity
+from alerts.lifecycle import Action, AlertStatus, Transition, transition
+from alerts.message import compose
+from alerts.models import Alert, AlertEvent, Ring, Silence
+from alerts.routing import ChainStep, Recipient, RouteDecision
+from datasources.settings import Settings
+
+MATCHER_FIELDS = ("business_line", "reason", "kind", "severity", "series")
+MAX_VERBATIMS = 5
+
+
+@dataclass
+class Tx:
+    """One unit of work: the session, its clock reading, and rings to send after commit."""
+
+    session: Session
+    now: float
+    settings: Settings
+    team_names: dict[str, str] = field(default_factory=dict)
+    rings: list[int] = field(default_factory=list)
+
+
+def record(
+    tx: Tx, alert: Alert, by: str, action: Action, tr: Transition | None, text: str = ""
+) -> None:
+    """Append one timeline row (who, when, what, and the rule that allowed it)."""
+    tx.session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            at=tx.now,
+            by=by,
+            action=action.value,
+            rule=tr.rule if tr else action.value.upper(),
+            from_status=alert.status,
+            to_status=tr.status.value if tr else alert.status,
+            text=text,
+        )
+    )
+
+
+def apply(
+    tx: Tx, alert: Alert, action: Action, by: str, *, text: str = "", held: bool = False
+) -> Transition:
+    """Run the state machine, write the timeline row, and set the new status."""
+    tr = transition(AlertStatus(alert.status), action, held=held)
+    record(tx, alert, by, action, tr, text)
+    alert.status = tr.status.value
+    alert.updated_at = tx.now
+    if tr.status is AlertStatus.RESOLVED:
+        alert.open_fingerprint = None
+        stop_escalation(alert)
+    return tr
+
+
+def chain_of(alert: Alert) -> list[ChainStep]:
+    return [ChainStep.from_json(step) for step in alert.escalation_chain]
+
+
+def schedule_step(alert: Alert, step: int, now: float) -> None:
+    """Arm the escalation at ``step`` with a fresh id (a stale timer no longer matches)."""
+    chain = alert.escalation_chain
+    alert.escalation_step = step
+    if step >= len(chain):
+        stop_escalation(alert)
+        return
+    alert.active_escalation_id = uuid.uuid4().hex
+    alert.next_escalation_at = now + float(chain[step]["delay_s"])
+
+
+def stop_escalation(alert: Alert) -> None:
+    alert.active_escalation_id = None
+    alert.next_escalation_at = None
+
+
+def add_ring(
+    tx: Tx, alert: Alert, recipients: tuple[Recipient, ...], by: str, cause: str, key: str
+) -> tuple[Ring, bool]:
+    """The ring for ``key``: the existing one if already decided, else a new pending row."""
+    existing = tx.session.scalar(select(Ring).where(Ring.idempotency_key == key))
+    if existing is not None:
+        return existing, False
+    cfg = tx.settings
+    title, body = compose(
+        alert,
+        base_url=cfg.base_url,
+        timezone=cfg.screens.timezone,
+        now=tx.now,
+        verbatims=cfg.alerts.sample_verbatims,
+        cause=cause,
+        owner=tx.team_names.get(alert.owner_team, alert.owner_team),
+    )
+    ring = Ring(
+        alert_id=alert.id,
+        idempotency_key=key,
+        by=by,
+        cause=cause,
+        recipients=[
+            {"person": r.person, "name": r.name, "channels": list(r.channels)} for r in recipients
+        ],
+        title=title,
+        body=body,
+        status="pending",
+        created_at=tx.now,
+    )
+    tx.session.add(ring)
+    tx.session.flush()
+    tx.rings.append(ring.id)
+    names = ", ".join(f"{r.name} ({r.person})" for r in recipients) or "nobody"
+    record(
+        tx,
+        alert,
+        by,
+        Action.RING,
+        transition(AlertStatus(alert.status), Action.RING),
+        f"{cause} → {names}",
+    )
+    return ring, True
+
+
+def fire_step(tx: Tx, alert: Alert, by: str) -> None:
+    """Ring the chain's current step and arm the next one."""
+    step = alert.escalation_step
+    chain = chain_of(alert)
+    current = chain[step]
+    cause = f"escalation step {step + 1}/{len(chain)}: {current.target}"
+    add_ring(
+        tx,
+        alert,
+        current.recipients,
+        by,
+        cause,
+        f"esc:{alert.id}:{alert.active_escalation_id}:{step}",
+    )
+    schedule_step(alert, step + 1, tx.now)
+
+
+def find_open(session: Session, fingerprint: str) -> Alert | None:
+    return session.scalar(select(Alert).where(Alert.open_fingerprint == fingerprint))
+
+
+def alert_values(alert: Alert) -> dict[str, str | None]:
+    return {name: getattr(alert, name) for name in MATCHER_FIELDS}
+
+
+def silence_matches(matcher: dict[str, str], values: dict[str, str | None]) -> bool:
+    return all(values.get(name) == value for name, value in matcher.items())
+
+
+def active_silence(tx: Tx, alert: Alert) -> Silence | None:
+    values = alert_values(alert)
+    for silence in tx.session.scalars(select(Silence).where(Silence.expires_at > tx.now)):
+        if silence_matches(silence.matcher, values):
+            return silence
+    return None
+
+
+def open_alert(tx: Tx, anomaly: Anomaly, decision: RouteDecision, by: str) -> Alert:
+    """A new alert for ``anomaly``, its chain frozen, silenced or rung at once."""
+    alert = Alert(
+        fingerprint=anomaly.fingerprint,
+        open_fingerprint=anomaly.fingerprint,
+        series=anomaly.series,
+        kind=anomaly.kind.value,
+        metric=anomaly.metric,
+        business_line=anomaly.business_line,
+        reason=anomaly.reason,
+        channel=anomaly.channel,
+        severity=anomaly.severity.value,
+        status=AlertStatus.OPEN.value,
+        raised_by=by,
+        anomaly_active=True,
+        count=1,
+        first_seen=tx.now,
+        last_seen=tx.now,
+        onset=anomaly.onset,
+        observed=anomaly.observed,
+        expected=anomaly.expected,
+        score=anomaly.score,
+        trend=list(anomaly.trend),
+        verbatims=list(anomaly.verbatims[:MAX_VERBATIMS]),
+        detail=dict(anomaly.detail),
+        owner_team=decision.team,
+        route=decision.route,
+        escalation_chain=[step.to_json() for step in decision.chain],
+        escalation_step=0,
+        updated_at=tx.now,
+    )
+    tx.session.add(alert)
+    tx.session.flush()
+    tr = transition(AlertStatus.OPEN, Action.OPEN)
+    record(tx, alert, by, Action.OPEN, tr, f"route {decision.route} → team {decision.team_name}")
+    silence = active_silence(tx, alert)
+    if silence is not None:
+        alert.silence_id = silence.id
+        apply(tx, alert, Action.SILENCE, "system", text=f"silence #{silence.id}: {silence.reason}")
+        return alert
+    schedule_step(alert, 0, tx.now)
+    if decision.chain and decision.chain[0].delay_s == 0:
+        fire_step(tx, alert, by)
+    return alert
+
+
+def fold(tx: Tx, alert: Alert, anomaly: Anomaly) -> None:
+    """Another sighting of an open alert's anomaly: counts, size, words; no new alert."""
+    alert.count += 1
+    alert.last_seen = tx.now
+    alert.observed = anomaly.observed
+    alert.expected = anomaly.expected
+    alert.score = anomaly.score
+    alert.anomaly_active = True
+    alert.ended = None
+    if anomaly.trend:
+        alert.trend = list(anomaly.trend)
+    merged = list(dict.fromkeys([*anomaly.verbatims, *alert.verbatims]))
+    alert.verbatims = merged[:MAX_VERBATIMS]
+    alert.updated_at = tx.now
+    new = Severity(anomaly.severity)
+    if new.rank < Severity(alert.severity).rank:
+        tr = transition(AlertStatus(alert.status), Action.FOLD)
+        record(tx, alert, "detector", Action.FOLD, tr, f"severity {alert.severity} → {new.value}")
+        alert.severity = new.value
+
+
+def end(tx: Tx, alert: Alert, anomaly: Anomaly) -> Transition:
+    """The anomaly subsided: resolve the alert unless a person holds it open."""
+    alert.anomaly_active = False
+    alert.ended = anomaly.ended or anomaly.updated
+    held = alert.held_by is not None
+    text = f"anomaly ended; held open by {alert.held_by}" if held else "anomaly ended"
+    tr = apply(tx, alert, Action.AUTO_RESOLVE, "system", text=text, held=held)
+    if tr.status is AlertStatus.RESOLVED:
+        alert.resolved_by = "system"
+        alert.resolved_at = tx.now
+    return tr
+
+
+def resume(tx: Tx, alert: Alert) -> None:
+    """Back to open after an expiry: continue the chain where it stopped."""
+    schedule_step(alert, alert.escalation_step, tx.now)
