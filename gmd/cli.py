@@ -49,6 +49,9 @@ def main() -> None:
 
 # Sub-commands.  Imported here, below `fail` and `settings_or_exit`, because the
 # command modules import those two from this module.  One line per command.
+from alerts.cli import alerts_app, db_app  # noqa: E402
 from gmd.run import run_command  # noqa: E402
 
 app.command("run")(run_command)
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(db_app, name="db")
