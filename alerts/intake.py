@@ -26,6 +26,7 @@ from alerts.routing_file import RoutingError
 from alerts.service import AlertService
 from datasources.db import make_engine
 from datasources.keys import ALERTS_GROUP, Keys
+from datasources.migrate import upgrade
 from datasources.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class AlertIntake:
         return self._interval_s
 
     def start(self) -> None:
+        """Migrate (idempotent), create the consumer group, start the timers."""
+        upgrade(self.service.settings.effective_database_url)
         ensure_group(self.client, self.keys)
         if self.timers is not None:
             self.timers.start()

@@ -14,6 +14,7 @@ from typing import Annotated
 import redis
 import typer
 
+from alerts.intake import AlertIntake
 from alerts.masking import mask_pii
 from datasources.keys import Keys
 from datasources.redis_conn import connect
@@ -41,6 +42,7 @@ def build_tickers(settings: Settings, client: redis.Redis) -> list[Ticker]:
     return [
         RadioTicker.from_settings(settings),
         DetectionTicker(settings, client),
+        AlertIntake.from_settings(settings, client, default_name()),
     ]
 
 
