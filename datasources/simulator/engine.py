@@ -23,7 +23,7 @@ from datasources.catalog import SKILL_GROUPS, skill_group_line
 from datasources.schemas import Event
 from datasources.simulator import build
 from datasources.simulator.curve import load_factor
-from datasources.simulator.incidents import Incident, schedule, write_labels
+from datasources.simulator.incidents import WARMUP_S, Incident, schedule, write_labels
 from datasources.simulator.mix import (
     CONVERSATION_SHARE,
     HANDLE_TIME_S,
@@ -50,6 +50,7 @@ class Simulator:
         rate: float = 40.0,
         incidents: int | Sequence[Incident] | None = None,
         duration_s: float | None = 86400.0,
+        warmup_s: float = WARMUP_S,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -62,7 +63,7 @@ class Simulator:
         if incidents is None:
             incidents = round((horizon - self.start) / REALTIME_INCIDENT_EVERY_S)
         if isinstance(incidents, int):
-            incidents = schedule(seed, self.start, horizon, incidents, rate)
+            incidents = schedule(seed, self.start, horizon, incidents, rate, warmup_s)
         self.labels: list[Incident] = sorted(incidents, key=lambda i: i.onset)
         self._pairs = reason_rates()
         self._pair_share = np.array([share for _, _, share in self._pairs])

@@ -1,0 +1,212 @@
+"""``gmd simulate``: write simulated traffic to the feed streams.
+
+Three paces: real time (event times are the wall clock — what ``gmd run`` uses for
+a live demo), accelerated (``--speed 60``: an hour a minute) and ``--fast`` (a whole
+``--duration`` as fast as Redis takes it, for benchmarks).  Ground truth goes to the
+labels file: all at once in ``--fast``, one line as each incident begins otherwise.
+Ctrl-C or SIGTERM stops after flushing what was already generated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import redis
+import typer
+
+from datasources.feeds import FeedWriter
+from datasources.keys import Keys
+from datasources.redis_conn import connect
+from datasources.schemas import Event, to_epoch_s
+from datasources.simulator.engine import Simulator
+from datasources.simulator.incidents import Incident, write_labels
+
+FAST_START = "2026-11-10T16:00:00Z"
+"""Midnight of 11 November in Shanghai: a --fast day starts with the surge."""
+INCIDENTS_PER_DAY = 36
+LIVE_WARMUP_S = 300.0
+"""Live demos show their first obstacle after five minutes, not half an hour."""
+PIPELINE = 1000
+
+
+def parse_duration(text: str) -> float:
+    """``90`` (seconds), ``15m``, ``2h``, ``1d`` → seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not match:
+        raise ValueError(f"expected a duration such as 600, 15m, 2h or 1d, got {text!r}")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(match.group(1)) * unit
+
+
+def parse_start(text: str) -> float:
+    """UTC ISO-8601 or epoch milliseconds, like the feeds themselves."""
+    return to_epoch_s(text)
+
+
+class Stopper:
+    """Turns SIGINT/SIGTERM into a flag the loops check, so they flush and exit."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopped = True
+
+
+def publish_fast(
+    items: Iterable[tuple[str, Event]],
+    writer: FeedWriter,
+    stopper: Stopper | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> int:
+    """Write every event as fast as possible (pipelined); returns how many."""
+    pipe = writer.client.pipeline(transaction=False)
+    count = 0
+    last_report = time.monotonic()
+    ts = 0.0
+    for feed, event in items:
+        writer.publish(feed, event, pipeline=pipe)
+        count += 1
+        if count % PIPELINE == 0:
+            pipe.execute()
+            ts = event.ts
+            if stopper is not None and stopper.stopped:
+                break
+            if progress is not None and time.monotonic() - last_report > 2.0:
+                progress(count, ts)
+                last_report = time.monotonic()
+    pipe.execute()
+    if progress is not None:
+        progress(count, ts)
+    return count
+
+
+def publish_paced(
+    sim: Simulator,
+    writer: FeedWriter,
+    speed: float,
+    stopper: Stopper,
+    labels: Path | None,
+) -> int:
+    """Write each event when the (possibly accelerated) clock reaches its time."""
+    wall0 = time.monotonic()
+    upcoming = list(sim.labels)
+    pipe = writer.client.pipeline(transaction=False)
+    queued = count = 0
+    for feed, event in sim.events():
+        due = wall0 + (event.ts - sim.start) / speed
+        while upcoming and upcoming[0].onset <= event.ts:
+            _append_label(labels, upcoming.pop(0))
+        if due > time.monotonic():
+            if queued:
+                pipe.execute()
+                queued = 0
+            while not stopper.stopped and (wait := due - time.monotonic()) > 0:
+                time.sleep(min(wait, 0.25))
+        if stopper.stopped:
+            break
+        writer.publish(feed, event, pipeline=pipe)
+        queued += 1
+        count += 1
+        if queued >= PIPELINE:
+            pipe.execute()
+            queued = 0
+    pipe.execute()
+    return count
+
+
+def _append_label(path: Path | None, incident: Incident) -> None:
+    if path is None:
+        return
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(incident.label(), ensure_ascii=False) + "\n")
+
+
+def _report(count: int, ts: float) -> None:
+    at = datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else "-"
+    typer.echo(f"simulate: {count:,} events written, simulated time {at}", err=True)
+
+
+def simulate_command(
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same events and labels.")] = 11,
+    rate: Annotated[
+        float, typer.Option(min=0.01, help="Mean contacts per second at normal daytime load.")
+    ] = 40.0,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="Simulated seconds per wall second (1 = real time).")
+    ] = 1.0,
+    fast: Annotated[
+        bool, typer.Option(help="Write the whole --duration as fast as possible.")
+    ] = False,
+    duration: Annotated[
+        str | None, typer.Option(help="How much simulated time: 600, 15m, 2h, 1d (--fast: 1d).")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Simulated start, UTC ISO-8601 or epoch ms (--fast: {FAST_START}; else now)."
+        ),
+    ] = None,
+    incidents: Annotated[
+        int | None,
+        typer.Option(min=0, help="Incidents to inject (--fast: 36 a day; else one every ~12 min)."),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Where to write ground-truth labels (JSON lines).")
+    ] = None,
+) -> None:
+    """Feed simulated Double-11 traffic (contacts, queues, voices, conversations) into Redis."""
+    from gmd.cli import fail, settings_or_exit
+
+    settings = settings_or_exit()
+    if not settings.redis_url:
+        fail("GMD_REDIS_URL is not set: point it at Redis, or use `gmd run`, which starts one")
+    try:
+        duration_s = parse_duration(duration) if duration else (86400.0 if fast else None)
+        start_s = (
+            parse_start(start) if start else (parse_start(FAST_START) if fast else time.time())
+        )
+    except ValueError as exc:
+        fail(f"--duration/--start: {exc}")
+    if incidents is None and duration_s is not None and (fast or duration_s >= 3600):
+        incidents = max(1, round(INCIDENTS_PER_DAY * duration_s / 86400))
+    warmup = LIVE_WARMUP_S if not fast else 1800.0
+    sim = Simulator(seed, start_s, rate, incidents, duration_s, warmup_s=warmup)
+    labels_path = labels or settings.data_dir / "simulator-labels.jsonl"
+    labels_path.parent.mkdir(parents=True, exist_ok=True)
+    client = connect(settings.redis_url)
+    writer = FeedWriter(
+        client, Keys(settings.redis_prefix, settings.streams), settings.retention.stream_maxlen
+    )
+    stopper = Stopper()
+    stopper.install()
+    began = time.monotonic()
+    try:
+        if fast:
+            write_labels(sim.labels, labels_path)
+            count = publish_fast(sim.events(), writer, stopper, _report)
+        else:
+            labels_path.write_text("", encoding="utf-8")
+            count = publish_paced(sim, writer, speed, stopper, labels_path)
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        fail(f"Redis at {settings.redis_url} failed: {exc}", code=1)
+    finally:
+        client.close()
+    elapsed = max(time.monotonic() - began, 1e-9)
+    typer.echo(
+        f"simulate: done, {count:,} events in {elapsed:.1f} s ({count / elapsed:,.0f}/s); "
+        f"labels in {labels_path}",
+        err=True,
+    )
