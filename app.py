@@ -12,17 +12,26 @@ from dashboard.theme import is_kiosk
 
 st.set_page_config(
     page_title="光明顶 Guangmingding",
-    page_icon="⛰",
+    page_icon=":material/landscape:",
     layout="wide",
     initial_sidebar_state="collapsed" if is_kiosk() else "auto",
 )
 
 PAGES = [
-    st.Page("pages/wall.py", title="作战大屏 Wall", icon="📺", url_path="wall", default=True),
-    st.Page("pages/console.py", title="值班台 Console", icon="🛎", url_path="console"),
-    st.Page("pages/review.py", title="复盘 Review", icon="📊", url_path="review"),
-    st.Page("pages/listen.py", title="亲听 Listen", icon="🎧", url_path="listen"),
-    st.Page("pages/radio.py", title="9点电台 Radio", icon="📻", url_path="radio"),
+    st.Page(
+        "pages/wall.py", title="作战大屏 Wall", icon=":material/tv:", url_path="wall", default=True
+    ),
+    st.Page(
+        "pages/console.py",
+        title="值班台 Console",
+        icon=":material/notifications_active:",
+        url_path="console",
+    ),
+    st.Page("pages/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"),
+    st.Page(
+        "pages/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
+    ),
+    st.Page("pages/radio.py", title="9点电台 Radio", icon=":material/radio:", url_path="radio"),
 ]
 
 st.navigation(PAGES, position="hidden" if is_kiosk() else "sidebar").run()

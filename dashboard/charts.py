@@ -36,7 +36,7 @@ def _layout(fig: go.Figure, height: int, *, legend: bool = False) -> go.Figure:
         font=FONT,
         showlegend=legend,
         legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom", "font": {"size": 12}},
-        xaxis={"gridcolor": "#222b38", "showline": False},
+        xaxis={"gridcolor": "#222b38", "showline": False, "tickformat": "%H:%M"},
         yaxis={"gridcolor": "#222b38", "zeroline": False},
         uirevision="keep",
     )
@@ -66,6 +66,7 @@ def contacts_figure(
     if frame.empty:
         return empty_figure("—", height)
     data = frame.assign(time=as_local_time(frame["time"], tz))
+    data = data[data["time"] < data["time"].max()]  # the current minute is still filling
     wide = data.pivot_table(index="time", columns="business_line", values="contacts", aggfunc="sum")
     wide = wide.resample(every).mean().fillna(0.0)
     order = wide.sum().sort_values(ascending=False).index
@@ -141,7 +142,9 @@ def volume_by_source_figure(
         ]
     )
     fig.update_layout(barmode="stack")
-    return _layout(fig, height)
+    _layout(fig, height)
+    fig.update_yaxes(dtick=1, tickfont={"size": 11}, automargin=True)
+    return fig
 
 
 def series_figure(
@@ -155,4 +158,20 @@ def series_figure(
     if onset is not None:
         at = as_local_time(pd.Series([onset], dtype="float64"), tz).iloc[0]
         fig.add_vline(x=at, line={"color": "#ff4d4f", "dash": "dash"})
+    return _layout(fig, height)
+
+
+def bar_figure(counts: dict[str, int], *, height: int) -> go.Figure:
+    """Horizontal bars of counts, largest on top (alerts per line / per owner)."""
+    if not counts:
+        return empty_figure("—", height)
+    items = sorted(counts.items(), key=lambda kv: kv[1])
+    fig = go.Figure(
+        go.Bar(
+            y=[k for k, _ in items],
+            x=[v for _, v in items],
+            orientation="h",
+            marker_color="#5dade2",
+        )
+    )
     return _layout(fig, height)

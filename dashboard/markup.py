@@ -10,6 +10,7 @@ entity: customer text is always shown as the characters typed, never rendered.
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
 
@@ -43,27 +44,31 @@ def plain(text: object, max_chars: int | None = None) -> str:
 def sparkline_svg(
     values: Sequence[float | None], colour: str, *, width: int = 160, height: int = 36
 ) -> str:
-    """An inline SVG polyline of ``values`` (gaps skipped); empty box when too few."""
+    """A sparkline of ``values`` (gaps skipped) as an ``<img>`` holding an SVG data URI
+    (Streamlit's HTML sanitiser drops inline ``<svg>``, but keeps data-URI images)."""
     points = [
         (i, float(v)) for i, v in enumerate(values) if v is not None and not math.isnan(float(v))
     ]
-    box = f'<svg class="gmd-spark" viewBox="0 0 {width} {height}" preserveAspectRatio="none">'
-    if len(points) < 2:
-        return box + "</svg>"
-    low = min(v for _, v in points)
-    high = max(v for _, v in points)
-    span = high - low or 1.0
-    last = max(len(values) - 1, 1)
-    pad = 2
-    coords = " ".join(
-        f"{i / last * width:.1f},{height - pad - (v - low) / span * (height - 2 * pad):.1f}"
-        for i, v in points
+    line = ""
+    if len(points) >= 2:
+        low = min(v for _, v in points)
+        span = (max(v for _, v in points) - low) or 1.0
+        last = max(len(values) - 1, 1)
+        pad = 2
+        coords = " ".join(
+            f"{i / last * width:.1f},{height - pad - (v - low) / span * (height - 2 * pad):.1f}"
+            for i, v in points
+        )
+        line = (
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+            f'vector-effect="non-scaling-stroke" points="{coords}"/>'
+        )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="none">{line}</svg>'
     )
-    return (
-        box
-        + f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-        + f'vector-effect="non-scaling-stroke" points="{coords}"/></svg>'
-    )
+    encoded = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return f'<img class="gmd-spark" alt="" src="data:image/svg+xml;base64,{encoded}"/>'
 
 
 def kpi_tile_html(

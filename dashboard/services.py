@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import redis
 import streamlit as st
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import AlertService
@@ -61,7 +63,11 @@ def get_redis() -> redis.Redis:
     settings = get_settings()
     if not settings.redis_url:
         raise ServiceDown("GMD_REDIS_URL is not set (start the app with `gmd run`)")
-    return connect(settings.redis_url, timeout_s=2.0)
+    client = connect(settings.redis_url, timeout_s=2.0)
+    # Fail fast: a wall must show "unavailable" within a refresh, not after redis-py's
+    # default ten retries; the next refresh is the retry.
+    client.set_retry(Retry(ExponentialBackoff(cap=0.2, base=0.05), 1))
+    return client
 
 
 @st.cache_resource(show_spinner=False)

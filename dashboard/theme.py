@@ -23,7 +23,7 @@ BASE_CSS = """
 .gmd-tile-value { font-size:2.1rem; font-weight:700; line-height:1.15;
   font-variant-numeric: tabular-nums; }
 .gmd-tile-target { font-size:0.8rem; color:#8894a6; height:1rem; }
-.gmd-spark { width:100%; height:2.1rem; display:block; }
+.gmd-spark { width:100%; height:2.1rem; display:block; margin-top:4px; }
 .gmd-card { background:#141a24; border-left:6px solid #5dade2; border-radius:6px;
   padding:6px 10px; margin-bottom:8px; height:9.6rem; overflow:hidden; }
 .gmd-card-head { display:flex; align-items:center; gap:8px; font-size:1.15rem; font-weight:600; }
@@ -38,7 +38,8 @@ BASE_CSS = """
 .gmd-card-body .gmd-spark { width:9rem; height:3rem; flex:none; }
 .gmd-verbatim { font-size:0.9rem; color:#dfe6ee; white-space:nowrap; overflow:hidden;
   text-overflow:ellipsis; }
-.gmd-banner { padding:4px 12px; border-radius:4px; font-weight:600; margin-bottom:4px; }
+.gmd-banners { display:flex; flex-wrap:wrap; gap:6px; }
+.gmd-banner { padding:3px 12px; border-radius:4px; font-weight:600; }
 .gmd-banner-stale { background:#5c4300; color:#ffd36b; }
 .gmd-banner-down { background:#5c0f12; color:#ffb3b5; }
 .gmd-voice { font-size:0.9rem; white-space:nowrap; overflow:hidden; text-overflow:ellipsis;

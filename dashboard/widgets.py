@@ -162,7 +162,7 @@ def voices_panel(snapshot: WallSnapshot, lang: Language, tz: str) -> None:
         f'<div class="gmd-panel-title">{markup.plain(translate("voices.by_source", lang))}</div>'
     )
     st.plotly_chart(
-        charts.volume_by_source_figure(snapshot.voices, labels=sources, height=120),
+        charts.volume_by_source_figure(snapshot.voices, labels=sources, height=150),
         key="wall-voices-sources",
         config={"displayModeBar": False},
         width="stretch",

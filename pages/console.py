@@ -1,5 +1,213 @@
-"""Placeholder until the page lands."""
+"""The on-call console: the alert list, one alert's page, and the lead's buttons.
 
+``/console?alert=ID`` (the link every ring carries) opens one alert.  Viewers may
+look; only leads and admins see buttons, and :class:`~dashboard.actions.ConsoleActions`
+refuses their actions anyway.  Every action is recorded under the signed-in name.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from alerts.views import AlertView
+from dashboard import charts
+from dashboard.actions import ConsoleActions
+from dashboard.alert_tables import alerts_frame, timeline_frame
+from dashboard.console_ui import run_action, show_verbatims
+from dashboard.i18n import t
 from dashboard.page import page_setup
+from dashboard.services import ServiceDown, get_alert_service, get_reader, get_settings, guarded
+from dashboard.wall_data import to_obstacle
+from dashboard.widgets import obstacle_title
+from datasources.catalog import codes, label
 
-page_setup("viewer")
+SEVERITIES = ("critical", "major", "minor", "info")
+STATUSES = ("open", "acknowledged", "snoozed", "silenced", "resolved")
+SNOOZES_MIN = (15, 30, 60, 240)
+
+user, lang = page_setup("viewer")
+settings = get_settings()
+tz = settings.screens.timezone
+service = get_alert_service()
+actions = ConsoleActions(service, user)
+
+
+def alert_list() -> None:
+    st.title(t("page.console"))
+    c1, c2, c3, c4 = st.columns(4)
+    statuses = c1.multiselect(
+        t("col.status"), STATUSES, default=STATUSES[:4], format_func=lambda s: t(f"status.{s}")
+    )
+    line = c2.selectbox(
+        t("col.business_line"), [None, *codes("business_line")],
+        format_func=lambda c: t("console.all") if c is None else label("business_line", c, lang),
+    )  # fmt: skip
+    severity = c3.selectbox(
+        t("col.severity"), [None, *SEVERITIES],
+        format_func=lambda s: t("console.all") if s is None else t(f"severity.{s}"),
+    )  # fmt: skip
+    teams = guarded(service.teams)
+    owner = c4.selectbox(
+        t("col.owner"), [None, *teams],
+        format_func=lambda o: t("console.all") if o is None else teams.get(o, o),
+    )  # fmt: skip
+    alerts = guarded(
+        lambda: service.list_alerts(
+            status=statuses or None, business_line=line, severity=severity, owner=owner, limit=500
+        )
+    )
+    if not alerts:
+        st.info(t("console.none"))
+    else:
+        st.caption(t("console.pick"))
+        picked = st.dataframe(
+            alerts_frame(alerts, lang, tz), hide_index=True, width="stretch",
+            on_select="rerun", selection_mode="single-row", key="alert-list",
+        )  # fmt: skip
+        rows = picked.selection.rows
+        if rows:
+            st.query_params["alert"] = str(alerts[rows[0]].id)
+            st.rerun()
+    if actions.can_act:
+        missed_form()
+
+
+def missed_form() -> None:
+    with st.expander(t("btn.missed")), st.form("missed", clear_on_submit=True):
+        now = datetime.now(ZoneInfo(tz))
+        day = st.date_input(t("missed.when"), now.date())
+        at = st.time_input(" ", now.time().replace(microsecond=0), label_visibility="collapsed")
+        line = st.selectbox(
+            t("col.business_line"), [None, *codes("business_line")],
+            format_func=lambda c: "—" if c is None else label("business_line", c, lang),
+        )  # fmt: skip
+        reason = st.selectbox(
+            t("col.reason"), [None, *codes("reason")],
+            format_func=lambda c: "—" if c is None else label("reason", c, lang),
+        )  # fmt: skip
+        text = st.text_area(t("missed.what"))
+        if st.form_submit_button(t("btn.missed")):
+            when = datetime.combine(day, at, ZoneInfo(tz)).timestamp()
+            new_id = run_action(lambda: actions.log_missed(when, text, line, reason))
+            if new_id is not None:
+                st.success(t("missed.logged", id=new_id))
+
+
+@st.dialog(" ")
+def ring_dialog(alert_id: int) -> None:
+    st.subheader(t("ring.title"))
+    key = f"gmd_ring_request_{alert_id}"
+    request_id = st.session_state.setdefault(key, uuid.uuid4().hex)
+    targets = run_action(lambda: actions.preview_ring(alert_id))
+    if targets is None:
+        return
+    if not targets:
+        st.warning(t("ring.nobody"))
+        return
+    st.write(t("ring.will_ring"))
+    for target in targets:
+        st.text(f"{target.name} ({target.person}): {', '.join(target.channels)}")
+    if st.button(t("btn.ring_now"), type="primary", key="ring-now"):
+        receipt = run_action(lambda: actions.ring_owner(alert_id, request_id))
+        if receipt is not None:
+            message = "ring.sent" if receipt.created else "ring.again"
+            st.success(t(message, id=receipt.ring_id, status=receipt.status))
+
+
+def buttons(alert: AlertView) -> None:
+    if not actions.can_act:
+        st.caption(t("console.read_only"))
+        return
+    b1, b2, b3, b4, b5 = st.columns([1, 1.3, 1.6, 1, 1.8])
+    acked = b1.button(t("btn.ack"), type="primary", disabled=alert.status != "open", key="ack")
+    if acked and run_action(lambda: actions.acknowledge(alert.id)) is not None:
+        st.rerun()
+    if b2.button(t("btn.ring"), key="ring"):
+        ring_dialog(alert.id)
+    minutes = b3.selectbox(
+        t("snooze.for"), SNOOZES_MIN, format_func=lambda m: f"{m} min", label_visibility="collapsed"
+    )
+    snoozed = b3.button(t("btn.snooze"), key="snooze")
+    if (
+        snoozed
+        and run_action(lambda: actions.snooze(alert.id, time.time() + minutes * 60)) is not None
+    ):
+        st.rerun()
+    resolved = b4.button(t("btn.resolve"), disabled=alert.status == "resolved", key="resolve")
+    if resolved and run_action(lambda: actions.resolve(alert.id)) is not None:
+        st.rerun()
+    choice = b5.segmented_control(
+        t("btn.label"), ("valid", "noise", "duplicate"), default=alert.label,
+        format_func=lambda v: t(f"label.{v}"), key=f"label-{alert.id}",
+    )  # fmt: skip
+    if (
+        choice
+        and choice != alert.label
+        and run_action(lambda: actions.label(alert.id, choice)) is not None
+    ):
+        st.rerun()
+
+
+def alert_page(alert_id: int) -> None:
+    if st.button(t("console.back")):
+        del st.query_params["alert"]
+        st.rerun()
+    detail = run_action(lambda: service.get(alert_id))
+    if detail is None:
+        return
+    alert = detail.alert
+    st.title(f"#{alert.id} {obstacle_title_for(alert)}")
+    st.caption(
+        f"{t(f'severity.{alert.severity}')} · {t(f'status.{alert.status}')} · "
+        f"{t('console.observed', observed=alert.observed, expected=alert.expected)} · "
+        f"{t('console.owner', team=alert.owner_team)}"
+    )
+    buttons(alert)
+    left, right = st.columns([0.6, 0.4])
+    with left:
+        st.subheader(t("console.chart"))
+        history = run_action(lambda: get_reader().series_history(alert.series, minutes=180))
+        if history is not None:
+            st.plotly_chart(
+                charts.series_figure(history, "value", tz=tz, height=300, onset=alert.onset),
+                key="alert-chart", width="stretch",
+            )  # fmt: skip
+        st.subheader(t("console.timeline"))
+        st.dataframe(timeline_frame(detail.timeline, lang, tz), hide_index=True, width="stretch")
+    with right:
+        st.subheader(t("console.verbatims"))
+        recent = run_action(lambda: get_reader().recent_verbatims(alert.series, 5)) or []
+        show_verbatims([*alert.verbatims, *recent][:8])
+        st.subheader(t("console.notes"))
+        for note in detail.notes:
+            st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
+            st.text(note.text)
+        if actions.can_act:
+            with st.form("note", clear_on_submit=True):
+                text = st.text_area(t("note.text"))
+                noted = st.form_submit_button(t("btn.note"))
+            if noted and run_action(lambda: actions.add_note(alert.id, text)) is not None:
+                st.rerun()
+        if detail.rings:
+            st.subheader(t("console.rings"))
+            for ring in detail.rings:
+                st.text(f"#{ring.id} {ring.status} · {ring.by} · {', '.join(ring.recipients)}")
+
+
+def obstacle_title_for(alert: AlertView) -> str:
+    return obstacle_title(to_obstacle(alert, 0), lang)
+
+
+try:
+    selected = st.query_params.get("alert")
+    if selected and selected.isdigit():
+        alert_page(int(selected))
+    else:
+        alert_list()
+except ServiceDown as exc:
+    st.error(t(f"banner.{exc.part}_down", time=datetime.now(ZoneInfo(tz)).strftime("%H:%M:%S")))

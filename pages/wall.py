@@ -47,7 +47,7 @@ def draw(
         widgets.obstacles_panel(snapshot, lang, tz, time.time())
     with right:
         widgets.voices_panel(snapshot, lang, tz)
-    widgets.contacts_panel(snapshot, lang, tz, height=230)
+    widgets.contacts_panel(snapshot, lang, tz, height=250)
 
 
 @st.fragment(run_every=settings.refresh_s)

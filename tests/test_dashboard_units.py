@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -91,10 +92,16 @@ def test_card_escapes_verbatims() -> None:
     assert 'data-acknowledged="false"' in html
 
 
+def _svg(img: str) -> str:
+    encoded = re.search(r"base64,([A-Za-z0-9+/=]+)", img)
+    assert encoded is not None
+    return base64.b64decode(encoded.group(1)).decode()
+
+
 def test_sparkline_scales_and_skips_gaps() -> None:
-    svg = sparkline_svg([1.0, None, 3.0], "#fff", width=100, height=20)
-    assert "points=" in svg and svg.count(",") == 2
-    assert "polyline" not in sparkline_svg([5.0], "#fff")
+    svg = _svg(sparkline_svg([1.0, None, 3.0], "#fff", width=100, height=20))
+    assert 'points="0.0,18.0 100.0,2.0"' in svg
+    assert "polyline" not in _svg(sparkline_svg([5.0], "#fff"))
 
 
 @pytest.mark.parametrize(

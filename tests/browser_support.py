@@ -1,0 +1,288 @@
+"""Start the real app for browser tests, benchmarks and screenshots, and give it data.
+
+* :func:`start_app` runs ``streamlit run app.py`` on a free port with the given
+  ``GMD_*`` environment and stops it (process group) when done.
+* :class:`Stack` is a private, complete back end: its own ``redis-server``
+  (:class:`EmbeddedRedis`, so a test may really stop it), a migrated database, a
+  users file (viewer ``vera``, lead ``li``), a kiosk token, short refresh and
+  stale limits.
+* :func:`fill_history` writes simulator traffic through the real aggregate
+  writer, and :func:`open_alert` raises an alert through the real alert service.
+* :func:`browser` / :func:`wait_ready` drive Debian's Chromium.
+
+Used by ``tests/test_browser_*.py`` (H5, H6, the lead), ``bench/render.py`` and
+``bench/screenshots.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
+from alerts.masking import mask_pii
+from alerts.service import AlertService
+from alerts.views import AlertView
+from dashboard.users import Role, add_user
+from datasources.aggregates_write import BatchAggregate, record_progress
+from datasources.db import make_engine
+from datasources.keys import Keys
+from datasources.migrate import upgrade
+from datasources.redis_conn import EmbeddedRedis, connect
+from datasources.schemas import ContactEvent, QueueSnapshot, VoiceEvent
+from datasources.series import contact_series
+from datasources.settings import Settings, load_settings
+from datasources.simulator.engine import Simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+USERS = {"vera": (Role.VIEWER, "vera-pass"), "li": (Role.LEAD, "li-pass")}
+KIOSK_TOKEN = "wall-token-123"
+FEEDS = ("contacts", "queue", "voices")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class App:
+    """A running ``streamlit run app.py``."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_app(env: dict[str, str], log_dir: Path, timeout_s: float = 60.0) -> App:
+    """Start the app with ``env`` added to this process's environment; wait for health."""
+    port = free_port()
+    log = log_dir / f"streamlit-{port}.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    app = App(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text()[-2000:]}")
+        health = f"{app.url}/_stcore/health"
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1) as reply:
+            if reply.read() == b"ok":
+                return app
+        time.sleep(0.2)
+    app.stop()
+    raise RuntimeError(f"streamlit did not become healthy in {timeout_s}s: {log}")
+
+
+@dataclass
+class Stack:
+    """A private back end (own redis-server, migrated database, users) for the app."""
+
+    root: Path
+    database_url: str
+    prefix: str = "gmdbrowser"
+    refresh_s: float = 1.0
+    stale_after_s: float = 4.0
+    redis_server: EmbeddedRedis = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.redis_server = EmbeddedRedis(self.root / "redis")
+        self.users_file = self.root / "users.yaml"
+        for name, (role, password) in USERS.items():
+            add_user(self.users_file, name, role, password)
+
+    def start(self) -> None:
+        self.redis_server.start()
+        upgrade(self.database_url)
+
+    def stop(self) -> None:
+        self.redis_server.stop()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "GMD_REDIS_URL": self.redis_server.url,
+            "GMD_DATABASE_URL": self.database_url,
+            "GMD_REDIS_PREFIX": self.prefix,
+            "GMD_DATA_DIR": str(self.root / "data"),
+            "GMD_REFRESH_S": str(self.refresh_s),
+            "GMD_STALE_AFTER_S": str(self.stale_after_s),
+            "GMD_USERS_FILE": str(self.users_file),
+            "GMD_KIOSK_TOKEN": KIOSK_TOKEN,
+            "GMD_LANGUAGE": "en",
+        }
+
+    def settings(self) -> Settings:
+        return load_settings(
+            redis_url=self.redis_server.url, database_url=self.database_url,
+            redis_prefix=self.prefix, data_dir=self.root / "data",
+        )  # fmt: skip
+
+    def client(self) -> redis.Redis:
+        return connect(self.redis_server.url)
+
+
+def write_events(
+    client: redis.Redis, keys: Keys, settings: Settings, events: list[tuple[str, Any]]
+) -> None:
+    """One worker batch: aggregates and feed progress through the real writer."""
+    batch = BatchAggregate(settings, mask_pii)
+    batch.add_contacts(e for f, e in events if f == "contacts" and isinstance(e, ContactEvent))
+    batch.add_queue(e for f, e in events if f == "queue" and isinstance(e, QueueSnapshot))
+    batch.add_voices(e for f, e in events if f == "voices" and isinstance(e, VoiceEvent))
+    pipe = client.pipeline(transaction=True)
+    batch.flush(keys, pipeline=pipe)
+    wall = time.time()
+    for feed in FEEDS:
+        newest = max((e.ts for f, e in events if f == feed), default=None)
+        if newest is not None:
+            record_progress(keys, feed, newest, wall, pipeline=pipe)
+    pipe.execute()
+
+
+def fill_history(
+    client: redis.Redis, keys: Keys, settings: Settings, *, end: float, minutes: int,
+    rate: float = 8.0, seed: int = 11,
+) -> int:  # fmt: skip
+    """Simulated traffic for ``minutes`` up to ``end``, written minute by minute."""
+    sim = Simulator(seed=seed, start=end - minutes * 60, rate=rate, incidents=0,
+                    duration_s=minutes * 60)  # fmt: skip
+    batch: list[tuple[str, Any]] = []
+    count = 0
+    minute = None
+    for feed, event in sim.events():
+        if feed == "conversations":
+            continue
+        this_minute = int(event.ts // 60)
+        if minute is not None and this_minute != minute and batch:
+            write_events(client, keys, settings, batch)
+            count += len(batch)
+            batch = []
+        minute = this_minute
+        batch.append((feed, event))
+    if batch:
+        write_events(client, keys, settings, batch)
+        count += len(batch)
+    return count
+
+
+def touch_feeds(client: redis.Redis, keys: Keys) -> None:
+    """Mark every wall feed as just processed (what a live worker does each batch)."""
+    raw = client.hgetall(keys.watermark)
+    pipe = client.pipeline(transaction=False)
+    for feed in FEEDS:
+        record_progress(keys, feed, float(raw.get(feed, time.time())), time.time(), pipeline=pipe)
+    pipe.execute()
+
+
+def alert_service(settings: Settings, client: redis.Redis) -> AlertService:
+    return AlertService(settings, make_engine(settings.effective_database_url), redis_client=client)
+
+
+def open_alert(
+    service: AlertService, *, business_line: str, reason: str, verbatims: list[str],
+    onset: float, severity: Severity = Severity.CRITICAL, observed: float = 120.0,
+    expected: float = 30.0,
+) -> AlertView:  # fmt: skip
+    """Raise an alert the way detection does: an ongoing spike anomaly into ``ingest``."""
+    anomaly = Anomaly(
+        series=contact_series(business_line, reason), kind=AnomalyKind.SPIKE,
+        status=AnomalyStatus.ONGOING, onset=onset, updated=onset + 60, observed=observed,
+        expected=expected, severity=severity, score=9.0, business_line=business_line,
+        reason=reason, trend=[30, 32, 29, 31, 60, 95, 120], verbatims=verbatims,
+    )  # fmt: skip
+    service.ingest([anomaly])
+    found = service.list_alerts(status="open", business_line=business_line)
+    return next(a for a in found if a.reason == reason)
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def wait_ready(page: Any, timeout_ms: float = 30_000) -> None:
+    """Wait until Streamlit has finished running the script (its own tests' signal)."""
+    page.wait_for_selector(READY, timeout=timeout_ms)
+
+
+def sign_in(page: Any, url: str, name: str) -> None:
+    """Open ``url`` and sign in with the local form as one of :data:`USERS` (the
+    sign-in lasts for the tab's session; the page's query parameters are kept)."""
+    page.goto(url)
+    wait_ready(page)
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(USERS[name][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_timeout(300)
+    wait_ready(page)
+
+
+@contextlib.contextmanager
+def private_database(tmp: Path) -> Iterator[str]:
+    """A database of its own: SQLite in ``tmp``, or a fresh PostgreSQL database when
+    ``GMD_TEST_DATABASE_URL`` names a server (dropped afterwards)."""
+    server = os.environ.get("GMD_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp / 'gmd-browser.db'}"
+        return
+    name = f"gmdbrowser_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
