@@ -128,5 +128,5 @@ def test_gmd_run_brings_the_war_room_up_and_stops_cleanly(running: Running) -> N
     assert children, "gmd run started no child processes"
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(40) == 0
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"orphaned processes: {[p.cmdline() for p in alive]}"

@@ -69,7 +69,7 @@ def test_broken_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     config = tmp_path / "gmd.toml"
     config.write_text("language = \n")
     monkeypatch.setenv("GMD_CONFIG", str(config))
-    with pytest.raises(ConfigError, match="GMD_CONFIG: .* is not valid TOML/YAML"):
+    with pytest.raises(ConfigError, match=r"GMD_CONFIG: .* is not valid TOML/YAML"):
         load_settings()
 
 

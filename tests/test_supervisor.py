@@ -57,12 +57,15 @@ def test_child_ignoring_sigterm_is_killed(tmp_path: Path) -> None:
 
 def test_children_die_with_the_supervisor(tmp_path: Path) -> None:
     """kill -9 of `gmd run` leaves no orphan: children carry PR_SET_PDEATHSIG."""
+    root = str(Path(__file__).resolve().parent.parent)
+    logs = str(tmp_path / "logs")
     code = (
-        "import sys, time; sys.path.insert(0, %r);"
+        f"import sys, time; sys.path.insert(0, {root!r});"
         "from gmd.supervisor import Child, child_env; from pathlib import Path;"
         "c = Child('kid', [sys.executable, '-c', 'import time; time.sleep(60)'],"
-        " Path(%r), child_env()); c.start(); print(c.process.pid, flush=True); time.sleep(60)"
-    ) % (str(Path(__file__).resolve().parent.parent), str(tmp_path / "logs"))
+        f" Path({logs!r}), child_env()); c.start(); print(c.process.pid, flush=True);"
+        " time.sleep(60)"
+    )
     parent = psutil.Popen([sys.executable, "-c", code], stdout=-1, text=True)
     assert parent.stdout is not None
     kid = int(parent.stdout.readline())
