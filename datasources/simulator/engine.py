@@ -77,6 +77,13 @@ class Simulator:
             for groups in SKILL_GROUPS.values()
             for group in groups
         }
+        self._membership = np.array(
+            [
+                [float(pair_group == group) for group in self.queues]
+                for pair_group in self._pair_group
+            ]
+        )
+        """(pair × group) 0/1 matrix: pair rates @ membership = group rates."""
 
     def write_labels(self, path: Path) -> None:
         write_labels(self.labels, path)
@@ -90,7 +97,11 @@ class Simulator:
 
     def pair_rates(self, ts: float, active: Sequence[Incident]) -> np.ndarray:
         """Expected contacts per second of every (line, reason) pair at ``ts``."""
-        rates = self.rate * load_factor(ts) * self._pair_share
+        return self._apply(self.rate * load_factor(ts) * self._pair_share, active)
+
+    def _apply(self, planned: np.ndarray, active: Sequence[Incident]) -> np.ndarray:
+        """The planned rates with the active spikes and drops applied."""
+        rates = planned.copy()
         for incident in active:
             for index, (line, reason, _) in enumerate(self._pairs):
                 if line != incident.business_line:
@@ -109,8 +120,10 @@ class Simulator:
         tick = self.start
         while tick < self.end:
             active = [i for i in self.labels if i.onset <= tick < i.end]
-            rates = self.pair_rates(tick + 0.5, active)
-            produced = self._tick(tick, rates, active)
+            load = load_factor(tick + 0.5)
+            planned = self.rate * load * self._pair_share
+            rates = self._apply(planned, active) if active else planned
+            produced = self._tick(tick, load, planned, rates, active)
             for feed, event in produced:
                 sequence += 1
                 heapq.heappush(pending, (round(event.ts * 1000), sequence, feed, event))
@@ -122,17 +135,20 @@ class Simulator:
             tick += 1
 
     def _tick(
-        self, tick: float, rates: np.ndarray, active: Sequence[Incident]
+        self,
+        tick: float,
+        load: float,
+        planned: np.ndarray,
+        rates: np.ndarray,
+        active: Sequence[Incident],
     ) -> list[tuple[str, Event]]:
         rng = self._builder.rng
         out: list[tuple[str, Event]] = []
         counts = self._np.poisson(rates)
         # Staff for the plan, or more when a spike adds work (cloud agents are
         # elastic); a drop in arrivals never sends agents home mid-shift.
-        staffing = np.maximum(rates, self.rate * load_factor(tick + 0.5) * self._pair_share)
-        group_rates: dict[str, float] = dict.fromkeys(self.queues, 0.0)
-        for index, group in enumerate(self._pair_group):
-            group_rates[group] += float(staffing[index]) * HUMAN_SHARE
+        staffing = np.maximum(rates, planned) if active else planned
+        group_rates = (staffing @ self._membership * HUMAN_SHARE).tolist()
         for hit in np.flatnonzero(counts).tolist():
             line, reason, _ = self._pairs[hit]
             group = self._pair_group[hit]
@@ -147,17 +163,15 @@ class Simulator:
             i.skill_group: i.magnitude for i in active if i.kind is AnomalyKind.QUEUE_BREACH
         }
         snapshot = int(tick) % QUEUE_SNAPSHOT_S == 0
-        for group, queue in self.queues.items():
-            queue.staff(group_rates[group], breached.get(group, 1.0))
+        for (group, queue), group_rate in zip(self.queues.items(), group_rates, strict=True):
+            queue.staff(group_rate, breached.get(group, 1.0))
             pickups, abandons = queue.step(tick, tick + 1, rng)
             out.extend(("contacts", self._builder.answered(p)) for p in pickups)
             out.extend(("contacts", self._builder.abandoned(a)) for a in abandons)
             if snapshot:
                 out.append(("queue", self._builder.queue_snapshot(queue, tick + 1)))
-        out.extend(("voices", v) for v in self._voices(tick, active))
-        conversations = self._np.poisson(
-            min(self.rate * load_factor(tick) * CONVERSATION_SHARE, 1.0)
-        )
+        out.extend(("voices", v) for v in self._voices(tick, load, active))
+        conversations = self._np.poisson(min(self.rate * load * CONVERSATION_SHARE, 1.0))
         for _ in range(int(conversations)):
             index = int(
                 self._np.choice(len(self._pairs), p=self._pair_share / self._pair_share.sum())
@@ -171,6 +185,6 @@ class Simulator:
             )
         return out
 
-    def _voices(self, tick: float, active: Sequence[Incident]) -> list[Event]:
+    def _voices(self, tick: float, load: float, active: Sequence[Incident]) -> list[Event]:
         storms = {i.business_line: i for i in active if i.kind is AnomalyKind.SENTIMENT_STORM}
-        return self._builder.voices(tick, self.rate, load_factor(tick), storms, self._np)
+        return self._builder.voices(tick, self.rate, load, storms, self._np)

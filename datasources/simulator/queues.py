@@ -78,6 +78,8 @@ class SkillGroupQueue:
             self.busy_cloud -= was_cloud
         pickups: list[Pickup] = []
         abandons: list[Abandon] = []
+        if not self.waiting:
+            return pickups, abandons
         free_in = max(0, self.inhouse - (len(busy) - self.busy_cloud))
         free_cloud = max(0, self.cloud - self.busy_cloud)
         keep: list[Waiting] = []
