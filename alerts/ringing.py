@@ -125,7 +125,13 @@ class Ringer:
         return 2.0 * s.ring_attempts * (s.ring_timeout_s + s.ring_backoff_max_s) + 10.0
 
     def submit(self, ring_id: int) -> Future[str]:
-        return self._pool.submit(self.deliver, ring_id)
+        """Deliver in the background; once closed, the ring stays pending for a sweep."""
+        try:
+            return self._pool.submit(self.deliver, ring_id)
+        except RuntimeError:  # shut down: a worker's sweep delivers stranded rings
+            left: Future[str] = Future()
+            left.set_result("pending")
+            return left
 
     def close(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
