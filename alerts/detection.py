@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from alerts.anomaly import Anomaly
 from alerts.detection_contacts import count_signals, explain_away, rollup
@@ -84,8 +83,8 @@ class Detector:
             return []
         self.last_bucket = bucket
         open_series = set(self.incidents.open)
-        counts, total = rollup(obs.contacts)
-        c_res = self.contacts.step(bucket, counts, scale=total) if total > 0 else None
+        ids, counts, total = rollup(obs.contacts)
+        c_res = self.contacts.step(bucket, ids, counts, scale=total) if total > 0 else None
         v_total = sum(float(t) for t, _ in obs.voices.values())
         v_res = self.voices.test(bucket, obs.voices) if v_total > 0 else None
         family = {"up": c_res.p_up, "down": c_res.p_down} if c_res is not None else {}
@@ -125,13 +124,14 @@ class Detector:
         for prefix, model in self._count_models().items():
             for name, arr in model.arrays().items():
                 arrays[f"{prefix}.{name}"] = arr
+        for name, arr in self.queue.arrays().items():
+            arrays[f"queue.{name}"] = arr
+        arrays["share.num"], arrays["share.den"] = self.voices.share_num, self.voices.share_den
         meta = {
             "version": STATE_VERSION,
             "last_bucket": self.last_bucket,
             "ids": {p: m.ids for p, m in self._count_models().items()},
-            "share_num": self.voices.share_num.to_dict(),
-            "share_den": self.voices.share_den.to_dict(),
-            "queue": self.queue.to_frame().to_dict(orient="list"),
+            "groups": self.queue.groups,
             "incidents": self.incidents.to_json(),
         }
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -147,17 +147,20 @@ class Detector:
             with np.load(io.BytesIO(blob), allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
             meta = json.loads(arrays.pop("meta").tobytes().decode())
-        except (OSError, ValueError, KeyError) as exc:
+            if meta.get("version") != STATE_VERSION:
+                raise ValueError(f"version {meta.get('version')} is not {STATE_VERSION}")
+
+            def part(prefix: str) -> dict[str, np.ndarray]:
+                return {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+            for prefix, model in detector._count_models().items():
+                model.restore(meta["ids"][prefix], part(prefix + "."))
+            detector.queue.restore(meta["groups"], part("queue."))
+            detector.voices.share_num = arrays["share.num"]
+            detector.voices.share_den = arrays["share.den"]
+            detector.incidents.restore(meta["incidents"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"unreadable detector state: {exc}") from exc
-        if meta.get("version") != STATE_VERSION:
-            raise ValueError(f"detector state version {meta.get('version')} is not {STATE_VERSION}")
-        for prefix, model in detector._count_models().items():
-            part = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-            model.restore(meta["ids"][prefix], part)
-        detector.voices.share_num = pd.Series(meta["share_num"], dtype=np.float64)
-        detector.voices.share_den = pd.Series(meta["share_den"], dtype=np.float64)
-        detector.queue.restore(pd.DataFrame(meta["queue"], columns=detector.queue.window.columns))
-        detector.incidents.restore(meta["incidents"])
         detector.last_bucket = meta["last_bucket"]
         return detector
 

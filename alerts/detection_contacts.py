@@ -11,33 +11,36 @@ are demoted instead (the whole line is the news).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 
 from alerts.anomaly import AnomalyKind, Severity
 from alerts.detection_counts import CountModel, CountResult
 from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import BoolArray, score_of
+from alerts.detection_stats import BoolArray, FloatArray, score_of
 from datasources.series import ALL, contact_series, parse_series
 
 _ELEVATED_Z = 2.0
 
 
-def rollup(contacts: Mapping[tuple[str, str, str], float]) -> tuple[pd.Series, float]:
+def rollup(
+    contacts: Mapping[tuple[str, str, str], float],
+) -> tuple[list[str], FloatArray, float]:
     """Counts per reason-level and line-level series id, plus the bucket's total."""
-    if not contacts:
-        return pd.Series(dtype=np.float64), 0.0
-    frame = pd.DataFrame(list(contacts.keys()), columns=["bl", "reason", "channel"])
-    frame["n"] = np.fromiter(contacts.values(), dtype=np.float64, count=len(contacts))
-    by_reason = frame.groupby(["bl", "reason"], sort=True)["n"].sum()
-    by_line = frame.groupby("bl", sort=True)["n"].sum()
-    ids = [contact_series(b, r) for b, r in by_reason.index] + [
-        contact_series(b) for b in by_line.index
-    ]
-    values = np.concatenate([by_reason.to_numpy(), by_line.to_numpy()])
-    return pd.Series(values, index=pd.Index(ids, dtype=object)), float(frame["n"].sum())
+    sums: dict[str, float] = {}
+    total = 0.0
+    for (line, reason, _channel), n in contacts.items():
+        for series in _parents(line, reason):
+            sums[series] = sums.get(series, 0.0) + n
+        total += n
+    return list(sums), np.fromiter(sums.values(), dtype=np.float64, count=len(sums)), total
+
+
+@functools.lru_cache(maxsize=65536)
+def _parents(line: str, reason: str) -> tuple[str, str]:
+    return contact_series(line, reason), contact_series(line)
 
 
 def severity_of(ratio: float, spike: bool) -> Severity:

@@ -18,11 +18,11 @@ Missing buckets are NaN in the history and count neither way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from alerts.detection_stats import BoolArray, FloatArray, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings
@@ -57,14 +57,22 @@ class CountModel:
     """Baselines of many count series, stepped one bucket at a time."""
 
     def __init__(
-        self, cfg: DetectionSettings, *, normalise: bool = True, season_buckets: int = 0
+        self,
+        cfg: DetectionSettings,
+        *,
+        normalise: bool = True,
+        season_buckets: int = 0,
+        windows: Sequence[int] | None = None,
+        min_excess: float | None = None,
     ) -> None:
         self.cfg = cfg
+        self.windows = sorted(windows or cfg.windows)
+        self.min_excess = cfg.min_spike_excess if min_excess is None else min_excess
         self.normalise = normalise
         self.season_buckets = season_buckets
-        self.depth = max(max(cfg.windows), cfg.trend_points)
+        self.depth = max(max(self.windows), cfg.trend_points)
         self.ids: list[str] = []
-        self._index = pd.Index([], dtype=object)
+        self._pos: dict[str, int] = {}
         self.level = np.zeros(0)
         self.disp_num = np.zeros(0)
         self.disp_den = np.zeros(0)
@@ -75,13 +83,14 @@ class CountModel:
         self.last_bucket: int | None = None
 
     # -- registry ---------------------------------------------------------------
-    def _register(self, ids: pd.Index) -> npt.NDArray[np.intp]:
-        where = self._index.get_indexer(ids)
-        new = ids[where < 0].unique()
-        if len(new):
+    def _register(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
+        pos = self._pos
+        new = [s for s in dict.fromkeys(ids) if s not in pos]
+        if new:
             k = len(new)
-            self.ids.extend(str(s) for s in new)
-            self._index = pd.Index(self.ids, dtype=object)
+            for series in new:
+                pos[series] = len(self.ids)
+                self.ids.append(series)
             self.level = np.concatenate([self.level, np.zeros(k)])
             self.disp_num = np.concatenate([self.disp_num, np.full(k, _INITIAL_DISPERSION)])
             self.disp_den = np.concatenate([self.disp_den, np.ones(k)])
@@ -90,8 +99,7 @@ class CountModel:
             blank = np.full((k, self.depth), np.nan)
             self.hist_obs = np.vstack([self.hist_obs, blank])
             self.hist_exp = np.vstack([self.hist_exp, blank.copy()])
-            where = self._index.get_indexer(ids)
-        return np.asarray(where, dtype=np.intp)
+        return np.fromiter((pos[s] for s in ids), dtype=np.intp, count=len(ids))
 
     def _advance(self, bucket: int) -> None:
         gap = 1 if self.last_bucket is None else (bucket - self.last_bucket) // self.cfg.bucket_s
@@ -103,11 +111,13 @@ class CountModel:
         self.last_bucket = bucket
 
     # -- one tick ---------------------------------------------------------------
-    def step(self, bucket: int, values: pd.Series, scale: float = 1.0) -> CountResult:
+    def step(
+        self, bucket: int, ids: Sequence[str], values: FloatArray, scale: float = 1.0
+    ) -> CountResult:
         """Observe one bucket (absent series count 0) and test every warm series."""
-        where = self._register(pd.Index(values.index, dtype=object))
+        where = self._register(ids)
         x = np.zeros(len(self.ids))
-        np.add.at(x, where, values.to_numpy(dtype=np.float64))
+        np.add.at(x, where, np.asarray(values, dtype=np.float64))
         self._advance(bucket)
         phase = (bucket // self.cfg.bucket_s) % self.season_buckets if self.season_buckets else 0
         seasonal = self.season[:, phase]
@@ -142,15 +152,15 @@ class CountModel:
         }
         p_up, p_down = np.ones(n), np.ones(n)
         win_up, win_down = np.ones(n), np.ones(n)
-        cfg, k = self.cfg, len(self.cfg.windows)
-        for w in sorted(self.cfg.windows):
+        cfg, k = self.cfg, len(self.windows)
+        for w in self.windows:
             exp_w = self.hist_exp[:, -w:]
             obs = np.nansum(np.where(np.isnan(exp_w), np.nan, self.hist_obs[:, -w:]), axis=1)
             exp = np.nansum(exp_w, axis=1)
             ok = warm & (exp > 0)
             alpha = self.dispersion
             up = np.where(
-                ok & (obs - exp >= cfg.min_spike_excess) & (obs >= cfg.min_spike_ratio * exp),
+                ok & (obs - exp >= self.min_excess) & (obs >= cfg.min_spike_ratio * exp),
                 np.minimum(1.0, k * nb_upper_p(obs, exp, alpha)),
                 1.0,
             )
@@ -217,7 +227,7 @@ class CountModel:
 
     # -- presentation helpers ------------------------------------------------------
     def position(self, series: str) -> int:
-        return int(self._index.get_loc(series))
+        return self._pos[series]
 
     def trend(self, i: int) -> list[float]:
         """Recent per-bucket observations of one series (missing buckets left out)."""
@@ -243,7 +253,7 @@ class CountModel:
 
     def restore(self, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
         self.ids = list(ids)
-        self._index = pd.Index(self.ids, dtype=object)
+        self._pos = {s: i for i, s in enumerate(self.ids)}
         self.level = arrays["level"]
         self.disp_num, self.disp_den = arrays["disp_num"], arrays["disp_den"]
         self.seen, self.season = arrays["seen"], arrays["season"]

@@ -2,8 +2,10 @@
 
 A test that fires on consecutive buckets is one incident, not a storm of alerts.
 The tracker opens an incident when a signal *fires* (the strict, false-alarm
-controlled test), keeps it open while the signal is merely *elevated* (a looser
-bar: hysteresis, so an incident hovering near the threshold does not flap),
+controlled test) on ``confirm_buckets`` buckets in a row — a one-bucket burst,
+such as a queue's backlog answered all at once, is not an incident — keeps
+it open while the signal is merely *elevated* (a looser bar: hysteresis, so an
+incident hovering near the threshold does not flap),
 re-publishes it every few buckets while it lasts, and ends it after
 ``end_after_buckets`` calm buckets.  After an end the same fingerprint stays
 quiet for ``cooldown_s``.  Only signals that fire or belong to an open incident
@@ -66,17 +68,26 @@ class IncidentTracker:
         self.cfg = cfg
         self.open: dict[str, Incident] = {}
         self.ended_at: dict[str, float] = {}
+        self.pending: dict[str, tuple[float, int]] = {}
+        """Fired but not yet confirmed: fingerprint → (onset, buckets fired in a row)."""
 
     def step(self, bucket: float, signals: list[Signal]) -> list[Anomaly]:
         """Fold one bucket's signals into incidents; return the anomalies to publish."""
         out: list[Anomaly] = []
         by_fp = {s.fingerprint: s for s in signals}
-        for fp in sorted(set(by_fp) | set(self.open)):
+        for fp in sorted(set(by_fp) | set(self.open) | set(self.pending)):
             sig = by_fp.get(fp)
             incident = self.open.get(fp)
             if incident is None:
-                if sig is not None and sig.level is Level.FIRING and not self._cooling(fp, bucket):
-                    out.append(self._open(fp, bucket, sig))
+                if sig is None or sig.level is not Level.FIRING or self._cooling(fp, bucket):
+                    self.pending.pop(fp, None)
+                    continue
+                onset, run = self.pending.get(fp, (bucket - sig.onset_back_s, 0))
+                if run + 1 >= self.cfg.confirm_buckets:
+                    self.pending.pop(fp, None)
+                    out.append(self._open(fp, onset, bucket, sig))
+                else:
+                    self.pending[fp] = (onset, run + 1)
                 continue
             if sig is not None and sig.level is not Level.CALM:
                 published = self._update(incident, bucket, sig)
@@ -95,8 +106,7 @@ class IncidentTracker:
         ended = self.ended_at.get(fp)
         return ended is not None and bucket - ended < self.cfg.cooldown_s
 
-    def _open(self, fp: str, bucket: float, sig: Signal) -> Anomaly:
-        onset = bucket - sig.onset_back_s
+    def _open(self, fp: str, onset: float, bucket: float, sig: Signal) -> Anomaly:
         self.open[fp] = Incident(
             onset=onset,
             last_published=bucket,
@@ -134,7 +144,11 @@ class IncidentTracker:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"open": {fp: asdict(i) for fp, i in self.open.items()}, "ended_at": self.ended_at},
+            {
+                "open": {fp: asdict(i) for fp, i in self.open.items()},
+                "ended_at": self.ended_at,
+                "pending": self.pending,
+            },
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -143,6 +157,7 @@ class IncidentTracker:
         data = json.loads(text)
         self.open = {fp: Incident(**i) for fp, i in data["open"].items()}
         self.ended_at = {fp: float(t) for fp, t in data["ended_at"].items()}
+        self.pending = {fp: (float(o), int(n)) for fp, (o, n) in data["pending"].items()}
 
 
 def _payload(sig: Signal) -> dict[str, Any]:

@@ -6,7 +6,7 @@ buckets *significantly* miss the promise.  A rate is only judged with at least
 ``queue_min_offered`` contacts in the window, must miss the target by the
 ``queue_margin`` and must be unlikely under the target (binomial tail,
 Bonferroni over every group and KPI) — two unanswered calls out of 300 are bad
-luck, not an incident.  A longest wait above target must hold for two buckets.
+luck, not an incident.  A longest wait above target must hold through the window.
 One signal per group whatever KPI breached; the worst one is the headline and
 all of them are in ``detail``.  Definitions follow
 :mod:`datasources.aggregates_kpi` (pick-up = answered / offered, service level =
@@ -18,12 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from alerts.anomaly import AnomalyKind, Severity
 from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import score_of
+from alerts.detection_stats import FloatArray, binom_lower_p, score_of
 from datasources.series import queue_series
 from datasources.settings import DetectionSettings, Targets
 
@@ -36,7 +34,12 @@ class QueueModel:
     def __init__(self, cfg: DetectionSettings, targets: Targets) -> None:
         self.cfg = cfg
         self.targets = targets
-        self.window = pd.DataFrame(columns=["bucket", "group", *COUNTERS, "longest"])
+        self.depth = cfg.queue_window_buckets
+        self.groups: list[str] = []
+        self._pos: dict[str, int] = {}
+        self.hist = np.zeros((0, len(COUNTERS) + 1, self.depth))
+        """group × (offered, answered, answered_in_sl, longest wait) × bucket (newest last)."""
+        self.last_bucket: int | None = None
 
     def step(
         self,
@@ -46,51 +49,50 @@ class QueueModel:
         open_groups: set[str],
     ) -> list[Signal]:
         """Signals for groups that breach now or have an open breach incident."""
-        rows = pd.DataFrame(
-            [
-                {
-                    "group": g,
-                    **{c: float(service.get(g, {}).get(c, 0.0)) for c in COUNTERS},
-                    "longest": max(
-                        float(service.get(g, {}).get("wait_max", 0.0)),
-                        float(queue.get(g, {}).get("longest_wait_s", 0.0)),
-                    ),
-                }
-                for g in sorted(set(service) | set(queue))
-            ],
-            columns=["group", *COUNTERS, "longest"],
-        )
-        rows["bucket"] = bucket
-        oldest = bucket - (self.cfg.queue_window_buckets - 1) * self.cfg.bucket_s
-        previous = bucket - self.cfg.bucket_s
-        frames = [f for f in (self.window, rows) if len(f)]
-        self.window = pd.concat(frames, ignore_index=True) if frames else rows
-        self.window = self.window[self.window["bucket"] >= min(oldest, previous)]
-        current = self.window[self.window["bucket"] >= oldest]
-        if current.empty:
+        for group in sorted(set(service) | set(queue)):
+            if group not in self._pos:
+                self._pos[group] = len(self.groups)
+                self.groups.append(group)
+                self.hist = np.concatenate([self.hist, np.zeros((1, *self.hist.shape[1:]))])
+        gap = 1 if self.last_bucket is None else (bucket - self.last_bucket) // self.cfg.bucket_s
+        gap = max(1, min(int(gap), self.depth))
+        self.hist = np.roll(self.hist, -gap, axis=2)
+        self.hist[:, :, -gap:] = 0.0
+        self.last_bucket = bucket
+        now = self.hist[:, :, -1]
+        for group, values in service.items():
+            i = self._pos[group]
+            for j, name in enumerate(COUNTERS):
+                now[i, j] = float(values.get(name, 0.0))
+            now[i, -1] = float(values.get("wait_max", 0.0))
+        for group, snap in queue.items():
+            i = self._pos[group]
+            now[i, -1] = max(now[i, -1], float(snap.get("longest_wait_s", 0.0)))
+        if not self.groups:
             return []
-        sums = current.groupby("group")[list(COUNTERS)].sum()
-        recent = self.window[self.window["bucket"] >= previous].groupby("group")["longest"]
-        stats_two = recent.agg(["min", "count"])
-        held = stats_two["min"].where(stats_two["count"] >= 2, 0.0)  # above target twice running
-        return self._judge(sums, held, current.groupby("group")["longest"].max(), open_groups)
+        window = self.hist[:, :, -self.cfg.queue_window_buckets :]
+        sums = window[:, : len(COUNTERS)].sum(axis=2)
+        held = window[:, -1].min(axis=1)  # above target through the whole window
+        longest = window[:, -1].max(axis=1)
+        return self._judge(sums, held, longest, open_groups)
 
     def _judge(
         self,
-        sums: pd.DataFrame,
-        longest_held: pd.Series,
-        longest_now: pd.Series,
+        sums: FloatArray,
+        held: FloatArray,
+        now: FloatArray,
         open_groups: set[str],
     ) -> list[Signal]:
         t, cfg = self.targets, self.cfg
-        offered = sums["offered"].to_numpy(dtype=np.float64)
-        answered = np.minimum(sums["answered"].to_numpy(dtype=np.float64), offered)
-        in_sl = np.minimum(sums["answered_in_sl"].to_numpy(dtype=np.float64), offered)
+        back = (cfg.queue_window_buckets - 1) * cfg.bucket_s
+        offered = sums[:, 0]
+        answered = np.minimum(sums[:, 1], offered)
+        in_sl = np.minimum(sums[:, 2], offered)
         family = max(1, 2 * len(sums))
         safe = np.maximum(offered, 1.0)
         pickup, level = answered / safe, in_sl / safe
-        p_pick = stats.binom.cdf(answered, offered, t.pickup_rate)
-        p_sl = stats.binom.cdf(in_sl, offered, t.service_level)
+        p_pick = binom_lower_p(answered, offered, np.full_like(offered, t.pickup_rate))
+        p_sl = binom_lower_p(in_sl, offered, np.full_like(offered, t.service_level))
         volume = offered >= cfg.queue_min_offered
         fire_pick = (
             volume & (pickup < t.pickup_rate - cfg.queue_margin) & (p_pick * family < cfg.fdr_q)
@@ -98,14 +100,12 @@ class QueueModel:
         fire_sl = (
             volume & (level < t.service_level - cfg.queue_margin) & (p_sl * family < cfg.fdr_q)
         )
-        held = longest_held.reindex(sums.index).fillna(0.0).to_numpy(dtype=np.float64)
-        now = longest_now.reindex(sums.index).fillna(0.0).to_numpy(dtype=np.float64)
-        fire_wait = held > t.longest_wait_s
+        fire_wait = volume & (held > t.longest_wait_s)
         elevated = (volume & ((pickup < t.pickup_rate) | (level < t.service_level))) | (
             now > t.longest_wait_s
         )
         signals = []
-        for i, group in enumerate(sums.index):
+        for i, group in enumerate(self.groups):
             firing = bool(fire_pick[i] or fire_sl[i] or fire_wait[i])
             if not (firing or group in open_groups):
                 continue
@@ -137,7 +137,7 @@ class QueueModel:
                     score=float(score_of(np.array([p * family]))[0]),
                     severity=Severity.CRITICAL if sev_bad else Severity.MAJOR,
                     metric=metric,
-                    onset_back_s=float(self.cfg.bucket_s if metric == "longest_wait_s" else 0),
+                    onset_back_s=float(back if metric == "longest_wait_s" else 0),
                     dims={"skill_group": str(group)},
                     detail={
                         "kpis": kpis,
@@ -148,11 +148,16 @@ class QueueModel:
             )
         return signals
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.window.reset_index(drop=True)
+    def arrays(self) -> dict[str, np.ndarray]:
+        last = -1 if self.last_bucket is None else self.last_bucket
+        return {"hist": self.hist, "last_bucket": np.array([last])}
 
-    def restore(self, frame: pd.DataFrame) -> None:
-        self.window = frame
+    def restore(self, groups: list[str], arrays: dict[str, np.ndarray]) -> None:
+        self.groups = list(groups)
+        self._pos = {g: i for i, g in enumerate(self.groups)}
+        self.hist = arrays["hist"]
+        last = int(arrays["last_bucket"][0])
+        self.last_bucket = None if last < 0 else last
 
 
 def _breached(i: int, *masks: np.ndarray) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -24,14 +24,16 @@ def nb_upper_p(observed: FloatArray, expected: FloatArray, alpha: FloatArray) ->
     """P(X >= observed) for X ~ NegBin(mean=expected, var=expected + alpha*expected²)."""
     n, p = _nb_params(expected, alpha)
     x = np.floor(np.maximum(observed, 0.0))
-    return np.asarray(np.clip(stats.nbinom.sf(x - 1, n, p), 0.0, 1.0), dtype=np.float64)
+    # P(X >= x) = I_{1-p}(x, n) for x >= 1 (regularised incomplete beta).
+    tail = special.betainc(np.maximum(x, 1.0), n, 1.0 - p)
+    return np.asarray(np.where(x < 1, 1.0, np.clip(tail, 0.0, 1.0)), dtype=np.float64)
 
 
 def nb_lower_p(observed: FloatArray, expected: FloatArray, alpha: FloatArray) -> FloatArray:
-    """P(X <= observed) for the same negative binomial."""
+    """P(X <= observed) for the same negative binomial: I_p(n, x + 1)."""
     n, p = _nb_params(expected, alpha)
     x = np.floor(np.maximum(observed, 0.0))
-    return np.asarray(np.clip(stats.nbinom.cdf(x, n, p), 0.0, 1.0), dtype=np.float64)
+    return np.asarray(np.clip(special.betainc(n, x + 1.0, p), 0.0, 1.0), dtype=np.float64)
 
 
 def _nb_params(expected: FloatArray, alpha: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -42,10 +44,20 @@ def _nb_params(expected: FloatArray, alpha: FloatArray) -> tuple[FloatArray, Flo
 
 def binom_upper_p(successes: FloatArray, trials: FloatArray, rate: FloatArray) -> FloatArray:
     """P(K >= successes) for K ~ Binomial(trials, rate): "more negatives than usual"."""
-    k = np.floor(np.maximum(successes, 0.0))
     n = np.floor(np.maximum(trials, 0.0))
+    k = np.minimum(np.floor(np.maximum(successes, 0.0)), n)
     r = np.clip(rate, _TINY, 1 - _TINY)
-    return np.asarray(np.clip(stats.binom.sf(k - 1, n, r), 0.0, 1.0), dtype=np.float64)
+    tail = special.betainc(np.maximum(k, 1.0), np.maximum(n - k + 1.0, 1.0), r)
+    return np.asarray(np.where(k < 1, 1.0, np.clip(tail, 0.0, 1.0)), dtype=np.float64)
+
+
+def binom_lower_p(successes: FloatArray, trials: FloatArray, rate: FloatArray) -> FloatArray:
+    """P(K <= successes) for K ~ Binomial(trials, rate): "fewer answered than promised"."""
+    n = np.floor(np.maximum(trials, 0.0))
+    k = np.minimum(np.floor(np.maximum(successes, 0.0)), n)
+    r = np.clip(rate, _TINY, 1 - _TINY)
+    tail = special.betainc(np.maximum(n - k, 1.0), k + 1.0, 1.0 - r)
+    return np.asarray(np.where(k >= n, 1.0, np.clip(tail, 0.0, 1.0)), dtype=np.float64)
 
 
 def benjamini_hochberg(p_values: FloatArray, q: float) -> BoolArray:

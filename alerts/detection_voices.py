@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 
 from alerts.anomaly import AnomalyKind
 from alerts.detection_contacts import count_signals
 from alerts.detection_counts import CountModel, CountResult
 from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import BoolArray, binom_upper_p
+from alerts.detection_stats import BoolArray, FloatArray, binom_upper_p
 from datasources.series import voice_series
 from datasources.settings import DetectionSettings
 
@@ -31,49 +30,53 @@ class VoiceModel:
 
     def __init__(self, cfg: DetectionSettings) -> None:
         self.cfg = cfg
-        self.negative = CountModel(cfg, normalise=True)
-        self.total = CountModel(cfg, normalise=False)
-        self.share_num = pd.Series(dtype=np.float64)
-        self.share_den = pd.Series(dtype=np.float64)
+        windows, floor = cfg.storm_windows, cfg.storm_min_negative / 2
+        self.negative = CountModel(cfg, normalise=True, windows=windows, min_excess=floor)
+        self.total = CountModel(cfg, normalise=False, windows=windows)
+        self.share_num = np.zeros(0)
+        self.share_den = np.zeros(0)
 
     def test(
         self, bucket: int, voices: Mapping[tuple[str, str], tuple[float, float]]
     ) -> CountResult:
-        frame = (
-            pd.DataFrame(
-                [(bl, float(t), float(n)) for (bl, _src), (t, n) in voices.items()],
-                columns=["bl", "total", "negative"],
-            )
-            .groupby("bl", sort=True)[["total", "negative"]]
-            .sum()
-        )
-        ids = pd.Index([voice_series(str(b)) for b in frame.index], dtype=object)
-        negative = pd.Series(frame["negative"].to_numpy(), index=ids)
-        total = pd.Series(frame["total"].to_numpy(), index=ids)
-        result = self.negative.step(bucket, negative, scale=float(total.sum()))
-        self.total.step(bucket, total.reindex(self.negative.ids, fill_value=0.0))
+        sums: dict[str, list[float]] = {}
+        for (line, _source), (total, negative) in voices.items():
+            slot = sums.setdefault(voice_series(line), [0.0, 0.0])
+            slot[0] += total
+            slot[1] += negative
+        ids = list(sums)
+        totals = np.array([v[0] for v in sums.values()], dtype=np.float64)
+        negatives = np.array([v[1] for v in sums.values()], dtype=np.float64)
+        result = self.negative.step(bucket, ids, negatives, scale=float(totals.sum()))
+        self.total.step(bucket, ids, totals)
+        grow = len(result.ids) - len(self.share_num)
+        if grow > 0:
+            self.share_num = np.concatenate([self.share_num, np.zeros(grow)])
+            self.share_den = np.concatenate([self.share_den, np.zeros(grow)])
         return result
 
     def signals(
         self, result: CountResult, reject_up: BoolArray, open_series: set[str]
     ) -> list[Signal]:
-        ids = pd.Index(result.ids, dtype=object)
-        usual = (self.share_num / self.share_den).reindex(ids).fillna(0.0).to_numpy()
-        storm, share_w = self._share_rise(result, usual, result.win_up)
+        usual = np.divide(
+            self.share_num, self.share_den, out=np.zeros_like(self.share_num),
+            where=self.share_den > 0,
+        )  # fmt: skip
+        storm, share_w = self._share_rise(usual, result.win_up)
+        n = len(result.ids)
         sigs = count_signals(
             self.negative,
             result,
             reject_up & storm,
-            np.zeros(len(ids), dtype=bool),
+            np.zeros(n, dtype=bool),
             open_series,
             metric="negative_voices_per_min",
             spike_kind=AnomalyKind.SENTIMENT_STORM,
             drop_kind=None,
         )
-        _, share_long = self._share_rise(result, usual, np.full(len(ids), max(self.cfg.windows)))
-        position = {s: i for i, s in enumerate(result.ids)}
+        _, share_long = self._share_rise(usual, np.full(n, float(max(self.cfg.storm_windows))))
         for sig in sigs:
-            i = position[sig.series]
+            i = self.negative.position(sig.series)
             rising = share_long[i] >= usual[i] + self.cfg.storm_share_rise / 2
             if sig.level is Level.ELEVATED and not rising:
                 sig.level = Level.CALM
@@ -83,9 +86,7 @@ class VoiceModel:
         self._learn(result, reject_up)
         return sigs
 
-    def _share_rise(
-        self, result: CountResult, usual: np.ndarray, windows: np.ndarray
-    ) -> tuple[BoolArray, np.ndarray]:
+    def _share_rise(self, usual: FloatArray, windows: FloatArray) -> tuple[BoolArray, FloatArray]:
         neg_hist, tot_hist = self.negative.hist_obs, self.total.hist_obs
         depth = neg_hist.shape[1]
         cols = np.arange(depth)[None, :] >= depth - windows[:, None]
@@ -102,12 +103,13 @@ class VoiceModel:
 
     def _learn(self, result: CountResult, reject_up: BoolArray) -> None:
         """Usual share = ratio of EWMAs of negatives and totals, frozen during storms."""
-        ids = pd.Index(result.ids, dtype=object)
-        neg = pd.Series(self.negative.hist_obs[:, -1], index=ids).fillna(0.0)
-        tot = pd.Series(self.total.hist_obs[:, -1], index=ids).fillna(0.0)
-        calm = pd.Series(~reject_up & (result.z_long < 2.0), index=ids)
+        neg = np.nan_to_num(self.negative.hist_obs[:, -1])
+        tot = np.nan_to_num(self.total.hist_obs[:, -1])
+        calm = ~reject_up & (result.z_long < 2.0)
         rate = 1.0 - 0.5 ** (1.0 / self.cfg.half_life_buckets)
-        num = self.share_num.reindex(ids, fill_value=0.0)
-        den = self.share_den.reindex(ids, fill_value=0.0)
-        self.share_num = num.where(~calm, num + rate * (neg - num))
-        self.share_den = den.where(~calm, den + rate * (tot - den))
+        self.share_num = np.where(
+            calm, self.share_num + rate * (neg - self.share_num), self.share_num
+        )
+        self.share_den = np.where(
+            calm, self.share_den + rate * (tot - self.share_den), self.share_den
+        )

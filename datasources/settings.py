@@ -173,6 +173,7 @@ class DetectionSettings(BaseModel):
     min_spike_ratio: float = Field(1.5, gt=1)
     min_drop_expected: float = Field(15.0, ge=1)
     max_drop_ratio: float = Field(0.5, gt=0, lt=1)
+    confirm_buckets: int = Field(2, ge=1)
     end_after_buckets: int = Field(6, ge=1)
     cooldown_s: float = Field(300.0, ge=0)
     update_every_buckets: int = Field(3, ge=1)
@@ -180,7 +181,8 @@ class DetectionSettings(BaseModel):
     queue_window_buckets: int = Field(3, ge=1)
     queue_min_offered: int = Field(30, ge=1)
     queue_margin: float = Field(0.02, ge=0, lt=1)
-    storm_min_negative: int = Field(15, ge=1)
+    storm_min_negative: int = Field(8, ge=1)
+    storm_windows: list[int] = Field(default_factory=lambda: [3, 6, 12])
     storm_share_rise: float = Field(0.15, gt=0, lt=1)
     child_explains: float = Field(0.5, gt=0, le=1)
 
