@@ -66,8 +66,8 @@ def banners(
                     "banner.stale", lang, feed=name, time=clock(feed.last_seen_wall, tz)
                 )
             parts.append(markup.banner_html("stale", text))
-    if parts:
-        st.html('<div class="gmd-banners">' + "".join(parts) + "</div>")
+    # Always one element, so panels below keep their positions and nothing re-mounts.
+    st.html('<div class="gmd-banners">' + "".join(parts) + "</div>")
 
 
 def kpi_tiles(snapshot: WallSnapshot, settings: Settings, lang: Language) -> None:

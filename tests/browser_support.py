@@ -17,11 +17,14 @@ Used by ``tests/test_browser_*.py`` (H5, H6, the lead), ``bench/render.py`` and
 from __future__ import annotations
 
 import contextlib
+import http.server
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -132,6 +135,9 @@ class Stack:
         self.users_file = self.root / "users.yaml"
         for name, (role, password) in USERS.items():
             add_user(self.users_file, name, role, password)
+        self.receiver = Receiver()
+        self.routing_file = self.root / "routing.yaml"
+        self.routing_file.write_text(ROUTING.format(port=self.receiver.port))
 
     def start(self) -> None:
         self.redis_server.start()
@@ -139,6 +145,7 @@ class Stack:
 
     def stop(self) -> None:
         self.redis_server.stop()
+        self.receiver.close()
 
     @property
     def env(self) -> dict[str, str]:
@@ -151,6 +158,7 @@ class Stack:
             "GMD_STALE_AFTER_S": str(self.stale_after_s),
             "GMD_USERS_FILE": str(self.users_file),
             "GMD_KIOSK_TOKEN": KIOSK_TOKEN,
+            "GMD_ROUTING_FILE": str(self.routing_file),
             "GMD_LANGUAGE": "en",
         }
 
@@ -158,6 +166,7 @@ class Stack:
         return load_settings(
             redis_url=self.redis_server.url, database_url=self.database_url,
             redis_prefix=self.prefix, data_dir=self.root / "data",
+            routing_file=self.routing_file,
         )  # fmt: skip
 
     def client(self) -> redis.Redis:
@@ -208,13 +217,85 @@ def fill_history(
     return count
 
 
-def touch_feeds(client: redis.Redis, keys: Keys) -> None:
-    """Mark every wall feed as just processed (what a live worker does each batch)."""
-    raw = client.hgetall(keys.watermark)
-    pipe = client.pipeline(transaction=False)
-    for feed in FEEDS:
-        record_progress(keys, feed, float(raw.get(feed, time.time())), time.time(), pipeline=pipe)
-    pipe.execute()
+class LiveFeed(threading.Thread):
+    """Plays the worker: simulated traffic up to "now", written every ``every_s``
+    through the real writer.  A Redis outage drops that batch and carries on."""
+
+    def __init__(
+        self, stack: Stack, *, rate: float = 6.0, every_s: float = 0.5, seed: int = 12
+    ) -> None:
+        super().__init__(daemon=True, name="live-feed")
+        self.stack, self.every_s = stack, every_s
+        self.simulator = Simulator(seed=seed, start=time.time(), rate=rate, incidents=0,
+                                   duration_s=None)  # fmt: skip
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        settings = self.stack.settings()
+        keys = Keys(settings.redis_prefix, settings.streams)
+        client = self.stack.client()
+        events = self.simulator.events()
+        held: tuple[str, Any] | None = None
+        while not self.stopped.wait(self.every_s):
+            batch: list[tuple[str, Any]] = []
+            now = time.time()
+            while True:
+                feed, event = held or next(events)
+                held = None
+                if event.ts > now:
+                    held = (feed, event)
+                    break
+                if feed != "conversations":
+                    batch.append((feed, event))
+            with contextlib.suppress(redis.RedisError, OSError):
+                write_events(client, keys, settings, batch)
+        client.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(10)
+
+
+class Receiver:
+    """A local HTTP endpoint for apprise ``json://`` rings; keeps every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        received = self.messages
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                received.append({"path": self.path, "body": json.loads(body or b"{}")})
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+ROUTING = """
+people:
+  duty.lead: {{name: "Duty lead", channels: ["json://127.0.0.1:{port}/ring/duty.lead"]}}
+teams:
+  warroom: {{name: "War-room duty", members: [duty.lead]}}
+policies:
+  standard:
+    steps:
+      - ring: oncall
+routes: []
+default: {{team: warroom, policy: standard}}
+"""
 
 
 def alert_service(settings: Settings, client: redis.Redis) -> AlertService:
@@ -261,8 +342,8 @@ def sign_in(page: Any, url: str, name: str) -> None:
     sign-in lasts for the tab's session; the page's query parameters are kept)."""
     page.goto(url)
     wait_ready(page)
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(USERS[name][1])
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(USERS[name][1])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_timeout(300)
     wait_ready(page)
