@@ -1,13 +1,13 @@
-"""Writing aggregates: accumulate a batch in memory, then flush it in a few commands.
+"""Writing aggregates: accumulate a batch in memory, then flush it in two script calls.
 
 Per event the worker only bumps a Python counter keyed by the event's dimensions
-and its 10 s bucket.  :meth:`BatchAggregate.flush` then expands those counters
-into every family at all three resolutions (that *is* the roll-up: a 1 min and a
-1 h bucket are written directly, never recomputed) and sends them as one
-:data:`HASH_OPS` script call — one ``HINCRBY`` per field per bucket inside Redis,
-not one command per event — plus capped verbatim lists.  Everything goes into the
-caller's pipeline, so the worker commits a batch's effects and its ``XACK`` in one
-``MULTI/EXEC``.
+and its 10 s bucket.  :meth:`BatchAggregate.flush` expands those counters into the
+families' fields once, rolls the 10 s updates up into 1 min and 1 h (that *is*
+the roll-up: every resolution is written directly, never recomputed from another)
+and queues them with :mod:`datasources.aggregates_ops` — one ``HINCRBY`` per field
+per bucket inside Redis, not one command per event — plus the capped verbatim
+lists.  Everything goes into the caller's pipeline, so the worker commits a
+batch's effects and its ``XACK`` in one ``MULTI/EXEC``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from datasources import aggregates_layout as lay
+from datasources.aggregates_ops import (
+    HashUpdate,
+    Updates,
+    queue_hash_updates,
+    queue_list_pushes,
+    roll_up,
+)
 from datasources.keys import RESOLUTIONS, Keys
 from datasources.schemas import ContactEvent, Outcome, QueueSnapshot, VoiceEvent
 from datasources.series import contact_series, queue_series, voice_series
@@ -26,72 +33,20 @@ from datasources.settings import Settings
 VERBATIMS_KEPT = 20
 """Recent masked verbatims kept per series."""
 NEGATIVE_VOICES_KEPT = 50
-
-HASH_OPS = """
--- KEYS: hashes.  ARGV per key: ttl (0 = keep), op count, then (op, field, value) triples.
--- ops: i = HINCRBY, f = HINCRBYFLOAT, x = keep the max, n = keep the newer JSON (by ts).
-local a = 1
-for k = 1, #KEYS do
-  local key, ttl, n = KEYS[k], tonumber(ARGV[a]), tonumber(ARGV[a + 1])
-  a = a + 2
-  for _ = 1, n do
-    local op, field, value = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-    a = a + 3
-    if op == 'i' then
-      redis.call('HINCRBY', key, field, value)
-    elseif op == 'f' then
-      redis.call('HINCRBYFLOAT', key, field, value)
-    else
-      local held = redis.call('HGET', key, field)
-      if not held then
-        redis.call('HSET', key, field, value)
-      elseif op == 'x' then
-        if tonumber(held) < tonumber(value) then redis.call('HSET', key, field, value) end
-      elseif cjson.decode(held).ts <= cjson.decode(value).ts then
-        redis.call('HSET', key, field, value)
-      end
-    end
-  end
-  if ttl > 0 then redis.call('EXPIRE', key, ttl) end
-end
-return #KEYS
-"""
+"""Latest negative external voices kept (one list for the whole deployment)."""
 
 Mask = Callable[[str], str]
-Op = tuple[str, str, Any]
-
-
-class HashOps:
-    """Hash updates grouped by key, sent as one script call (``EVAL``, not ``EVALSHA``:
-    inside ``MULTI`` a missing script would fail alone while the rest applied)."""
-
-    def __init__(self) -> None:
-        self.ops: dict[str, list[Op]] = defaultdict(list)
-        self.ttl: dict[str, int] = {}
-
-    def add(self, key: str, ttl: int, op: str, field: str, value: Any) -> None:
-        self.ttl[key] = ttl
-        self.ops[key].append((op, field, value))
-
-    def flush(self, pipe: Any) -> None:
-        if not self.ops:
-            return
-        keys = list(self.ops)
-        args: list[Any] = []
-        for key in keys:
-            ops = self.ops[key]
-            args += (self.ttl[key], len(ops))
-            for op in ops:
-                args += op
-        pipe.eval(HASH_OPS, len(keys), *keys, *args)
 
 
 def record_progress(keys: Keys, feed: str, max_ts: float, wall: float, *, pipeline: Any) -> None:
     """Raise the feed's watermark (event time) and last-seen (wall clock), atomically max."""
-    ops = HashOps()
-    ops.add(keys.watermark, 0, "x", feed, repr(max_ts))
-    ops.add(keys.feed_seen, 0, "x", feed, repr(wall))
-    ops.flush(pipeline)
+    queue_hash_updates(
+        pipeline,
+        [
+            (keys.watermark, 0, HashUpdate(maxes={feed: max_ts})),
+            (keys.feed_seen, 0, HashUpdate(maxes={feed: wall})),
+        ],
+    )
 
 
 class BatchAggregate:
@@ -156,75 +111,75 @@ class BatchAggregate:
     # -- flush -------------------------------------------------------------------
 
     def flush(self, keys: Keys, *, pipeline: Any) -> None:
-        """Write everything accumulated into ``pipeline`` (nothing is executed here)."""
-        ops = HashOps()
+        """Queue everything accumulated on ``pipeline`` (nothing is executed here)."""
+        fine = self.updates()
+        batch: list[tuple[str, int, HashUpdate]] = []
         for res, width in RESOLUTIONS.items():
             ttl = lay.ttl_of(res, self.retention)
-            self._flush_contacts(ops, keys, res, width, ttl)
-            self._flush_queue(ops, keys, res, width, ttl)
-            self._flush_voices(ops, keys, res, width, ttl)
-        ops.flush(pipeline)
-        self._flush_lists(keys, pipeline)
+            rolled = fine if width == 10 else roll_up(fine, width)
+            batch += [(keys.aggregate(fam, res, b), ttl, u) for (fam, b), u in rolled.items()]
+        queue_hash_updates(pipeline, batch)
+        self._push_lists(keys, pipeline)
         series = {contact_series(k[1], k[2], k[3]) for k in self.contacts}
         series |= {queue_series(group) for _, group in self.snapshots}
         series |= {voice_series(line, source) for _, line, source in self.voices}
         if series:
             pipeline.sadd(keys.series_index, *series)
 
-    def _flush_contacts(self, ops: HashOps, keys: Keys, res: str, width: int, ttl: int) -> None:
-        fields: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for (b10, line, reason, channel, group, handled, ok, in_sl), n in self.contacts.items():
-            b = b10 // width * width
-            fields[lay.CONTACTS, b][lay.contact_field(line, reason, channel)] += n
-            fields[lay.LINES, b][line] += n
-            for family, scope in ((lay.SERVICE, group), (lay.SERVICE_LINE, line),
-                                  (lay.SERVICE_LINE, lay.TOTAL)):  # fmt: skip
-                counters = fields[family, b]
-                counters[lay.metric_field(scope, "offered")] += n
-                counters[lay.metric_field(scope, "answered" if ok else "abandoned")] += n
-                if in_sl:
-                    counters[lay.metric_field(scope, "answered_in_sl")] += n
-                counters[lay.metric_field(scope, handled)] += n
-        for (family, b), counters in fields.items():
-            key = keys.aggregate(family, res, b)
-            for name, n in counters.items():
-                ops.add(key, ttl, "i", name, n)
-        waits: dict[tuple[str, int, str], list[float]] = {}
-        for (b10, group, line), (total, longest) in self.waits.items():
-            b = b10 // width * width
-            for family, scope in ((lay.SERVICE, group), (lay.SERVICE_LINE, line),
-                                  (lay.SERVICE_LINE, lay.TOTAL)):  # fmt: skip
-                held = waits.setdefault((family, b, scope), [0.0, 0.0])
-                held[0] += total
-                held[1] = max(held[1], longest)
-        for (family, b, scope), (total, longest) in waits.items():
-            key = keys.aggregate(family, res, b)
-            ops.add(key, ttl, "f", lay.metric_field(scope, "wait_sum"), repr(total))
-            ops.add(key, ttl, "x", lay.metric_field(scope, "wait_max"), repr(longest))
+    def updates(self) -> Updates:
+        """The batch's hash updates per (family, 10 s bucket) — pure, no Redis."""
+        fine: Updates = {}
+        self._contact_updates(fine)
+        self._queue_updates(fine)
+        self._voice_updates(fine)
+        return fine
 
-    def _flush_queue(self, ops: HashOps, keys: Keys, res: str, width: int, ttl: int) -> None:
-        newest: dict[tuple[int, str], QueueSnapshot] = {}
-        for (b10, group), snap in self.snapshots.items():
-            key = (b10 // width * width, group)
-            if key not in newest or newest[key].ts <= snap.ts:
-                newest[key] = snap
-        for (b, group), snap in newest.items():
+    def _contact_updates(self, out: Updates) -> None:
+        def update(family: str, b: int) -> HashUpdate:
+            held = out.get((family, b))
+            if held is None:
+                held = out[family, b] = HashUpdate()
+            return held
+
+        for (b, line, reason, channel, group, handled, ok, in_sl), n in self.contacts.items():
+            counters = update(lay.CONTACTS, b).incr
+            name = lay.contact_field(line, reason, channel)
+            counters[name] = counters.get(name, 0) + n
+            counters = update(lay.LINES, b).incr
+            counters[line] = counters.get(line, 0) + n
+            metrics = ["offered", "answered" if ok else "abandoned", handled]
+            if in_sl:
+                metrics.append("answered_in_sl")
+            for family, scope in ((lay.SERVICE, group), (lay.SERVICE_LINE, line),
+                                  (lay.SERVICE_LINE, lay.TOTAL)):  # fmt: skip
+                counters = update(family, b).incr
+                for metric in metrics:
+                    name = lay.metric_field(scope, metric)
+                    counters[name] = counters.get(name, 0) + n
+        for (b, group, line), (total, longest) in self.waits.items():
+            for family, scope in ((lay.SERVICE, group), (lay.SERVICE_LINE, line),
+                                  (lay.SERVICE_LINE, lay.TOTAL)):  # fmt: skip
+                u = update(family, b)
+                name = lay.metric_field(scope, "wait_sum")
+                u.fincr[name] = u.fincr.get(name, 0.0) + total
+                name = lay.metric_field(scope, "wait_max")
+                u.maxes[name] = max(u.maxes.get(name, longest), longest)
+
+    def _queue_updates(self, out: Updates) -> None:
+        for (b, group), snap in self.snapshots.items():
             values: dict[str, float | str] = {f: getattr(snap, f) for f in lay.QUEUE_FIELDS}
             values["ts"] = snap.ts
             values["business_line"] = snap.business_line
-            raw = lay.encode_snapshot(values)
-            ops.add(keys.aggregate(lay.QUEUE, res, b), ttl, "n", group, raw)
+            update = out.setdefault((lay.QUEUE, b), HashUpdate())
+            update.newer[group] = (snap.ts, lay.encode_snapshot(values))
 
-    def _flush_voices(self, ops: HashOps, keys: Keys, res: str, width: int, ttl: int) -> None:
-        sums: dict[tuple[int, str], int] = defaultdict(int)
-        for (b10, line, source), values in self.voices.items():
-            b = b10 // width * width
+    def _voice_updates(self, out: Updates) -> None:
+        for (b, line, source), values in self.voices.items():
+            counters = out.setdefault((lay.VOICES, b), HashUpdate()).incr
             for metric, value in zip(lay.VOICE_METRICS, values, strict=True):
-                sums[b, lay.voice_field(line, source, metric)] += value
-        for (b, name), n in sums.items():
-            ops.add(keys.aggregate(lay.VOICES, res, b), ttl, "i", name, n)
+                counters[lay.voice_field(line, source, metric)] = value
 
-    def _flush_lists(self, keys: Keys, pipe: Any) -> None:
+    def _push_lists(self, keys: Keys, pipe: Any) -> None:
         """Newest verbatims per series and the latest negative voices, masked on the way."""
         masked: dict[str, str] = {}
 
@@ -234,17 +189,19 @@ class BatchAggregate:
             return masked[text]
 
         ttl = self.retention.bucket_10s_s
-        for series, texts in self.texts.items():
-            key = keys.verbatims(series)
-            pipe.lpush(key, *(mask(t) for t in texts[-VERBATIMS_KEPT:]))
-            pipe.ltrim(key, 0, VERBATIMS_KEPT - 1)
-            pipe.expire(key, ttl)
-        if self.negative:
-            samples = [
-                _voice_sample(e, mask(e.text)) for e in self.negative[-NEGATIVE_VOICES_KEPT:]
-            ]
-            pipe.lpush(keys.negative_voices, *samples)
-            pipe.ltrim(keys.negative_voices, 0, NEGATIVE_VOICES_KEPT - 1)
+        pushes = [
+            (
+                keys.verbatims(series),
+                ttl,
+                VERBATIMS_KEPT,
+                [mask(t) for t in texts[-VERBATIMS_KEPT:]],
+            )
+            for series, texts in self.texts.items()
+        ]
+        negative = self.negative[-NEGATIVE_VOICES_KEPT:]
+        samples = [_voice_sample(e, mask(e.text)) for e in negative]
+        pushes.append((keys.negative_voices, 0, NEGATIVE_VOICES_KEPT, samples))
+        queue_list_pushes(pipe, pushes)
 
 
 def _voice_sample(e: VoiceEvent, text: str) -> str:

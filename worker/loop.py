@@ -81,6 +81,7 @@ class Worker:
         self._next_tick = [0.0] * len(self.tickers)
         self._next_claim = 0.0
         self._next_beat = 0.0
+        self._outage = False
         self._by_feed = {
             feed: [s for s in self.stages if feed in s.feeds] for feed in self.keys.feed_streams
         }
@@ -103,32 +104,32 @@ class Worker:
 
     def run(self, max_events: int | None = None, once: bool = False) -> WorkerStats:
         """Consume until stopped (or ``max_events`` processed, or after one batch with
-        ``once``).  Redis outages are waited out with back-off, one log line per retry."""
+        ``once``).  Redis outages are waited out with back-off, one log line per retry.
+        The caller calls :meth:`close` afterwards."""
         retrying = Retrying(
             retry=retry_if_exception_type(REDIS_DOWN),
             wait=wait_exponential(multiplier=0.2, max=10),
+            stop=lambda _state: self._stop.is_set(),
             sleep=self._pause,
             before_sleep=self._log_outage,
             reraise=True,
         )
-        started = False
+        log.info("worker %s: consuming %s", self.name, ", ".join(self.keys.feed_streams))
         while not self._stop.is_set():
-            for attempt in retrying:
-                with attempt:
-                    if not started:
-                        groups.ensure_groups(self.client, self.keys)
-                        log.info(
-                            "worker %s: consuming %s", self.name, ", ".join(self.keys.feed_streams)
-                        )
-                        started = True
-                    processed = self.iteration()
-            if self._stop.is_set():
-                break
+            try:
+                for attempt in retrying:
+                    with attempt:
+                        processed = self.iteration()
+            except REDIS_DOWN:
+                break  # asked to stop while Redis was away
+            if self._outage:
+                log.info("worker %s: Redis is back", self.name)
+                self._outage = False
             if once and processed:
                 break
             if max_events is not None and self.stats.events >= max_events:
                 break
-        self._farewell()
+        log.info("worker %s: stopped after %d events", self.name, self.stats.events)
         return self.stats
 
     def _pause(self, seconds: float) -> None:
@@ -138,12 +139,22 @@ class Worker:
     def _log_outage(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        self._outage = True
         log.error("worker %s: Redis unavailable (%s); retrying in %.1fs", self.name, exc, wait)
 
-    def _farewell(self) -> None:
+    def close(self) -> None:
+        """Stop tickers that own threads (their optional ``stop()``), drop the heartbeat."""
+        for ticker in self.tickers:
+            stop = getattr(ticker, "stop", None)
+            if callable(stop):
+                try:
+                    stop()
+                except Exception as exc:
+                    log.error(
+                        "worker %s: stopping %s failed: %s", self.name, type(ticker).__name__, exc
+                    )
         with contextlib.suppress(*REDIS_DOWN):
             self.client.delete(self.keys.worker_heartbeat(self.name))
-        log.info("worker %s: stopped after %d events", self.name, self.stats.events)
 
     # -- one iteration ------------------------------------------------------------
 
@@ -153,8 +164,15 @@ class Worker:
         pipe: Any
         with self.client.pipeline(transaction=True) as pipe:
             pipe.watch(self.keys.worker_fence(self.name))
-            batch = self._fetch(pipe)
-            processed = self._commit(pipe, batch) if batch else 0
+            try:
+                batch = self._fetch(pipe)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                log.info("worker %s: creating the consumer group on the feed streams", self.name)
+                groups.ensure_groups(self.client, self.keys)
+                return 0
+            processed = self.commit(pipe, batch) if batch else 0
         self._run_tickers()
         return processed
 
@@ -173,7 +191,9 @@ class Worker:
                 return batch
         return groups.read_new(conn, self.keys, self.name, size, self.settings.worker.block_ms)
 
-    def _commit(self, pipe: Any, batch: groups.Batch) -> int:
+    def commit(self, pipe: Any, batch: groups.Batch) -> int:
+        """Apply ``batch`` (fetched on ``pipe``, which WATCHes the fence) and ack it in one
+        transaction; returns the entries committed, 0 if the fence aborted it."""
         streams = self.keys.feed_streams
         pipe.multi()
         dead = 0

@@ -72,4 +72,7 @@ def worker_command(
         name=name or default_name(),
     )
     worker.install_signal_handlers()
-    worker.run(max_events=max_events, once=once)
+    try:
+        worker.run(max_events=max_events, once=once)
+    finally:
+        worker.close()

@@ -13,6 +13,8 @@ A **ticker** is periodic work that is not tied to events — detection of a clos
 bucket, alert intake, escalations.  The loop calls ``tick()`` between batches
 once ``interval_s`` has passed since its last run; a ticker makes its own writes
 idempotent (e.g. a ``SET NX`` lock per bucket) because several workers run it.
+A ticker that owns threads or connections may also define ``stop()``: the worker
+calls it on warm shutdown (:meth:`worker.loop.Worker.close`).
 """
 
 from __future__ import annotations
