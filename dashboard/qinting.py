@@ -55,6 +55,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "act.ring": ("拉铃：通知负责团队", "Ring the bell for the owning team"),
     "act.ring_comment": ("给负责人的一句话", "A line for the owner"),
     "act.rung": ("已拉铃：告警 #{id}（{team}）", "Bell rung: alert #{id} ({team})"),
+    "act.already": (
+        "这段摘录已拉过铃（告警 #{id}）",
+        "Already rung for this excerpt (alert #{id})",
+    ),
     "act.radio": ("推送到9点电台", "Send to the nine o'clock radio"),
     "act.channel": ("频道", "Channel"),
     "act.case_title": ("案例标题", "Case title"),

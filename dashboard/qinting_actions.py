@@ -122,6 +122,11 @@ def ring_the_bell(
     if not excerpt:
         st.error(q.tr("act.need_excerpt", lang))
         return
+    request_id = _request_id(session_id, excerpt)
+    rung: dict[str, int] = st.session_state.setdefault("qt-rung", {})
+    if request_id in rung:
+        st.info(q.tr("act.already", lang, id=rung[request_id]))
+        return
     now = time.time()
     anomaly = bell_anomaly(
         conversation_id=summary.conversation_id,
@@ -135,9 +140,7 @@ def ring_the_bell(
         now=now,
     )
     try:
-        receipt = get_alert_service().raise_alert(
-            anomaly, by=user.name, request_id=_request_id(session_id, excerpt)
-        )
+        receipt = get_alert_service().raise_alert(anomaly, by=user.name, request_id=request_id)
     except AlertError as exc:
         st.error(q.tr("act.failed", lang, error=str(exc)))
         return
@@ -145,6 +148,7 @@ def ring_the_bell(
         st.error(q.tr("act.failed", lang, error=type(exc).__name__))
         return
     alert = receipt.alert
+    rung[request_id] = alert.id
     q.listening_store().add(
         session_id,
         author=user.name,
