@@ -96,7 +96,7 @@ def _signal(
     ratio = observed / expected if expected > 0 else float("inf")
     p = (r.p_up if spike else r.p_down)[i]
     back = model.onset_offset(i, win, spike) * bucket_s if level is Level.FIRING else 0
-    dims = {k: v for k, v in parse_series(r.ids[i]).items() if k != "family"}
+    dims = _dims(r.ids[i])
     return Signal(
         series=r.ids[i],
         kind=kind,
@@ -111,6 +111,14 @@ def _signal(
         trend=[round(v * 60.0 / bucket_s, 2) for v in model.trend(i)],
         detail={"window_s": win * bucket_s, "ratio": round(ratio, 3), "p_value": float(p)},
     )
+
+
+def _dims(series: str) -> dict[str, str]:
+    """The anomaly's dimension fields; a backtest key is not a series id and has none."""
+    try:
+        return {k: v for k, v in parse_series(series).items() if k != "family"}
+    except ValueError:
+        return {}
 
 
 def explain_away(signals: list[Signal], share: float) -> list[Signal]:

@@ -118,6 +118,7 @@ class CountModel:
         where = self._register(ids)
         x = np.zeros(len(self.ids))
         np.add.at(x, where, np.asarray(values, dtype=np.float64))
+        missing = np.isnan(x)  # NaN = not measured (backtest gaps), unlike an absent count: 0
         self._advance(bucket)
         phase = (bucket // self.cfg.bucket_s) % self.season_buckets if self.season_buckets else 0
         seasonal = self.season[:, phase]
@@ -126,14 +127,15 @@ class CountModel:
         correction = self._correction(x, base, warm) if self.normalise else 1.0
         expected = base * correction
         self.hist_obs[:, -1] = x
-        self.hist_exp[:, -1] = np.where(warm, expected, np.nan)
-        result = self._test(warm)
+        self.hist_exp[:, -1] = np.where(warm & ~missing, expected, np.nan)
+        result = self._test(warm & ~missing)
         p_min = np.minimum(result.p_up, result.p_down)
-        self._learn(x, expected, seasonal * scale * correction, warm, p_min, phase)
+        unit = np.where(missing, 0.0, seasonal * scale * correction)
+        self._learn(np.nan_to_num(x), expected, unit, warm, p_min, phase)
         return result
 
     def _correction(self, x: FloatArray, base: FloatArray, warm: BoolArray) -> float:
-        use = warm & (base > 0)
+        use = warm & (base > 0) & ~np.isnan(x)
         if use.sum() < 3 or base[use].sum() <= 0:
             return 1.0
         xs, bs = x[use], base[use]
@@ -214,7 +216,7 @@ class CountModel:
             ratio = np.divide(clipped, denom, out=np.ones_like(x), where=has)
             col = self.season[:, phase]
             self.season[:, phase] = np.where(has, col + _SEASON_RATE * (ratio - col), col)
-        self.seen = self.seen + 1.0
+        self.seen = self.seen + ok
 
     @property
     def dispersion(self) -> FloatArray:

@@ -50,6 +50,7 @@ def main() -> None:
 # Sub-commands.  Imported here, below `fail` and `settings_or_exit`, because the
 # command modules import those two from this module.  One line per command.
 from alerts.cli import alerts_app, db_app  # noqa: E402
+from alerts.detection_cli import backtest_command  # noqa: E402
 from alerts.radio_cli import radio_app  # noqa: E402
 from datasources.simulator.runner import simulate_command  # noqa: E402
 from gmd.run import run_command  # noqa: E402
@@ -58,6 +59,7 @@ from worker.main import worker_command  # noqa: E402
 app.command("run")(run_command)
 app.command("worker")(worker_command)
 app.command("simulate")(simulate_command)
+app.command("backtest")(backtest_command)
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(db_app, name="db")
 app.add_typer(radio_app, name="radio")
