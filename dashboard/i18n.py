@@ -44,7 +44,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "obstacles.none": ("当前没有未关闭的体验障碍", "No open experience obstacles"),
     "obstacle.since": ("始于 {time}（{ago}前）", "since {time} ({ago} ago)"),
-    "obstacle.ratio": ("{ratio:.1f}× 预期", "{ratio:.1f}× expected"),
+    "obstacle.ratio": ("{ratio:.1f} 倍预期", "{ratio:.1f}× expected"),
     "obstacle.acked": ("{who} 已确认 · {ago}前", "acknowledged by {who} · {ago} ago"),
     "obstacle.unacked": ("尚无人确认", "not acknowledged yet"),
     "voices.negative_share": ("负面占比", "Negative share"),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from alerts.views import AlertView
-from dashboard import charts
+from dashboard import charts, qinting
 from dashboard.actions import ConsoleActions
 from dashboard.alert_tables import alerts_frame, timeline_frame
 from dashboard.console_ui import run_action, show_verbatims
@@ -183,6 +183,9 @@ def alert_page(alert_id: int) -> None:
         st.subheader(t("console.verbatims"))
         recent = run_action(lambda: get_reader().recent_verbatims(alert.series, 5)) or []
         show_verbatims([*alert.verbatims, *recent][:8])
+        listen = qinting.listen_link(alert.series, alert.business_line, alert.reason)
+        if listen:
+            st.link_button(qinting.tr("listen.topic", lang), listen)
         st.subheader(t("console.notes"))
         for note in detail.notes:
             st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
