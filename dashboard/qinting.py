@@ -25,6 +25,7 @@ from datasources.radio_store import RadioStore
 
 LABELS: dict[str, tuple[str, str]] = {
     "listen.title": ("亲听 · 实时会话", "Qinting · live conversations"),
+    "listen.topic": ("🎧 亲听这个话题的客户", "🎧 Listen to customers on this topic"),
     "listen.none": ("当前没有符合条件的实时会话", "No live conversations match"),
     "listen.open": ("收听", "Listen"),
     "listen.back": ("← 返回会话列表", "← All live conversations"),
@@ -151,6 +152,17 @@ def listen_url(business_line: str | None = None, reason: str | None = None, **mo
     """The listening page's link for a topic: ``/listen?business_line=…&reason=…``."""
     query = {"business_line": business_line, "reason": reason, **more}
     return "/listen?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def listen_link(series: str, business_line: str | None, reason: str | None) -> str | None:
+    """Where "listen to customers on this topic" goes from an alert: the conversation
+    itself for a transcript flag, else the live conversations on its line and reason."""
+    family, _, rest = series.partition(":")
+    if family == "conversation" and rest:
+        return listen_url(conversation=rest)
+    if business_line and reason:
+        return listen_url(business_line, reason)
+    return None
 
 
 def clock(ts: float, fmt: str = "%H:%M:%S") -> str:
