@@ -78,7 +78,7 @@ def _parse_times(column: pd.Series, name: str) -> np.ndarray:
     numeric = pd.to_numeric(column, errors="coerce")
     if numeric.notna().all():
         scale = 1000.0 if numeric.abs().max() > 1e11 else 1.0  # epoch milliseconds
-        return np.floor(numeric.to_numpy(dtype=float) / scale).astype(np.int64)
+        return np.asarray(np.floor(numeric.to_numpy(dtype=float) / scale), dtype=np.int64)
     parsed = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])

@@ -1,0 +1,82 @@
+"""Property tests: the detector never crashes, is deterministic, and resumes from its state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alerts.anomaly import Anomaly
+from alerts.detection import BucketObservation, Detector
+from datasources.settings import DetectionSettings, Targets
+
+T0 = 1_794_300_000
+CFG = DetectionSettings(warmup_buckets=3, windows=[1, 3], storm_windows=[2, 4])
+
+names = st.sampled_from(["a", "b", "c"])
+counts = st.one_of(st.integers(0, 50), st.integers(0, 10**6)).map(float)
+contacts = st.dictionaries(st.tuples(names, names, names), counts, max_size=6)
+service = st.dictionaries(
+    names,
+    st.fixed_dictionaries(
+        {"offered": counts, "answered": counts, "answered_in_sl": counts, "wait_max": counts}
+    ),
+    max_size=2,
+)
+queue = st.dictionaries(names, st.fixed_dictionaries({"longest_wait_s": counts}), max_size=2)
+voices = st.dictionaries(st.tuples(names, names), st.tuples(counts, counts), max_size=3)
+bucket = st.builds(
+    lambda gap, c, s, q, v: (gap, c, s, q, v),
+    st.integers(1, 4),
+    contacts,
+    service,
+    queue,
+    voices,
+)
+
+
+def observations(raw: list[Any]) -> list[BucketObservation]:
+    t, out = T0, []
+    for gap, c, s, q, v in raw:
+        t += 10 * gap
+        out.append(BucketObservation(t, c, s, q, v))
+    return out
+
+
+def signature(anomalies: list[Anomaly]) -> list[str]:
+    return [a.to_fields()["json"] for a in anomalies]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(bucket, min_size=1, max_size=25))
+def test_never_crashes_and_is_deterministic(raw: list[Any]) -> None:
+    obs = observations(raw)
+    runs = []
+    for _ in range(2):
+        detector = Detector(CFG, Targets())
+        runs.append([signature(detector.step(o)) for o in obs])
+    assert runs[0] == runs[1]
+    for per_bucket in runs[0]:
+        for text in per_bucket:
+            assert "NaN" not in text
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(bucket, min_size=2, max_size=20), st.data())
+def test_state_round_trip_resumes_identically(raw: list[Any], data: st.DataObject) -> None:
+    obs = observations(raw)
+    cut = data.draw(st.integers(1, len(obs) - 1))
+    straight = Detector(CFG, Targets())
+    expected = [signature(straight.step(o)) for o in obs]
+    first = Detector(CFG, Targets())
+    got = [signature(first.step(o)) for o in obs[:cut]]
+    resumed = Detector.from_state(first.to_state(), CFG, Targets())
+    got += [signature(resumed.step(o)) for o in obs[cut:]]
+    assert got == expected
+
+
+def test_unreadable_state_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unreadable detector state"):
+        Detector.from_state(b"not a state", CFG, Targets())
