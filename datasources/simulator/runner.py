@@ -180,7 +180,7 @@ def simulate_command(
         )
     except ValueError as exc:
         fail(f"--duration/--start: {exc}")
-    if incidents is None and duration_s is not None and (fast or duration_s >= 3600):
+    if incidents is None and fast and duration_s is not None:
         incidents = max(1, round(INCIDENTS_PER_DAY * duration_s / 86400))
     warmup = LIVE_WARMUP_S if not fast else 1800.0
     sim = Simulator(seed, start_s, rate, incidents, duration_s, warmup_s=warmup)
