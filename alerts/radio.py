@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
+
 SHINGLE = 3
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 _MASKED = re.compile(r"\*+|\[[^\]]{1,12}\]|<[^>]{1,12}>")
@@ -125,6 +127,19 @@ def parse_digest_time(value: str) -> tuple[int, int]:
     """``"09:00"`` → ``(9, 0)``; settings validated the shape already."""
     hour, minute = value.split(":")
     return int(hour), int(minute)
+
+
+def digest_due(now: datetime, digest_time: str, tz: ZoneInfo, done_for: date | None) -> bool:
+    """Has today's digest time passed in ``tz`` without today's run having been done?
+
+    APScheduler's cron trigger computes today's firing moment (so DST and any future
+    cron fields behave as APScheduler users expect); "passed, not yet done" rather than
+    "exactly now" lets a worker that was down at 09:00 catch up when it returns."""
+    hour, minute = parse_digest_time(digest_time)
+    local = now.astimezone(tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    fire = CronTrigger(hour=hour, minute=minute, timezone=tz).get_next_fire_time(None, midnight)
+    return fire is not None and local >= fire and done_for != local.date()
 
 
 _WORDS = {

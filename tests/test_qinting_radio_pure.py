@@ -12,6 +12,7 @@ from alerts.radio import (
     compose_digest,
     day_window,
     digest_day,
+    digest_due,
     group_cases,
     jaccard,
     normalise_text,
@@ -139,3 +140,23 @@ def test_max_groups_caps_the_programme() -> None:
     cases = [case(i, f"完全不同的话题编号{i}{'甲乙丙丁戊'[i % 5] * i}") for i in range(1, 8)]
     digest = compose_digest("c", date(2026, 1, 1), cases, threshold=0.9, max_groups=3, link="L")
     assert len(digest.groups) == 3
+
+
+@pytest.mark.parametrize(
+    ("now_local", "digest_time", "done_for", "due"),
+    [
+        (datetime(2026, 11, 12, 8, 59), "09:00", None, False),
+        (datetime(2026, 11, 12, 9, 0), "09:00", None, True),
+        (datetime(2026, 11, 12, 13, 30), "09:00", None, True),  # a worker back after an outage
+        (datetime(2026, 11, 12, 13, 30), "09:00", date(2026, 11, 12), False),
+        (datetime(2026, 11, 13, 9, 5), "09:00", date(2026, 11, 12), True),
+        (datetime(2026, 11, 12, 7, 0), "07:30", None, False),
+        (datetime(2026, 11, 12, 23, 59), "23:59", None, True),
+    ],
+)
+def test_digest_due(
+    now_local: datetime, digest_time: str, done_for: date | None, due: bool
+) -> None:
+    now = now_local.replace(tzinfo=SHANGHAI)
+    assert digest_due(now, digest_time, SHANGHAI, done_for) is due
+    assert digest_due(now.astimezone(UTC), digest_time, SHANGHAI, done_for) is due

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from datasources.conversations import ConversationSummary
 from datasources.qinting_store import NOTE, RADIO, RING, ListeningStore, month_start
 from datasources.radio_store import CaseStateError, Proposal, RadioStore
 from datasources.settings import Settings
+from worker.qinting import RadioTicker
 
 pytestmark = pytest.mark.integration
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -121,3 +123,32 @@ def test_sessions_record_notes_actions_and_this_month(database_url: str) -> None
     assert [r.id for r in store.this_month(now, SHANGHAI, listener="mgr.li")] == [first]
     (note, *_rest) = store.notes(first)
     assert "13812345678" not in note.text and note.seq == 3
+
+
+def test_worker_tickers_send_yesterdays_digest_once(settings: Settings, database_url: str) -> None:
+    """Two workers' radio tickers past the digest time: one message, the other sees it sent."""
+    store = RadioStore(migrated_sessions(database_url))
+    radio = settings.radio.model_copy(update={"digest_time": "00:00"})
+    settings = settings.model_copy(update={"radio": radio})
+    tz = ZoneInfo(radio.timezone)
+    yesterday = datetime.combine(datetime.now(tz).date() - timedelta(days=1), dtime(12), tz)
+    channel = store.ensure_channel("hema", "盒马", "Hema", now=yesterday.timestamp())
+    case = store.propose(
+        channel.id, Proposal("生鲜", "榴莲坏了"), by="mgr", now=yesterday.timestamp()
+    )
+    store.publish(case, by="editor", now=yesterday.timestamp())
+    with WebhookReceiver() as receiver:
+        store.subscribe(channel.id, "owner", receiver.url("owner"), now=yesterday.timestamp())
+        first, second = (RadioTicker(settings, store, AppriseNotifier(2.0)) for _ in range(2))
+        first.tick()
+        assert first.running is not None
+        assert first.running.result(10).sent == ["owner@hema"]
+        done = first.running
+        first.tick()  # already done today: nothing new
+        assert first.running is done
+        second.tick()
+        assert second.running is not None
+        assert second.running.result(10).already == ["owner@hema"]
+        (message,) = receiver.wait_for(1)
+        assert "榴莲坏了" in message.body
+        assert len(receiver.wait_for(2, timeout_s=0.5)) == 1

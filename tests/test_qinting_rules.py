@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from alerts.anomaly import Severity
-from alerts.transcript_rules import RuleFileError, load_rules, parse_rules
+from alerts.anomaly import Anomaly, AnomalyStatus, Severity
+from alerts.transcript_rules import (
+    RuleFileError,
+    bell_anomaly,
+    flag_anomaly,
+    load_rules,
+    parse_rules,
+)
+from datasources.schemas import Utterance
+from datasources.settings import ConfigError, load_settings
+from worker.qinting import TranscriptRuleStage
 
 DEFAULTS = load_rules()
 
@@ -107,3 +116,71 @@ def test_bad_rule_files_name_the_line(text: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError, match="cannot read the rules file"):
         load_rules(tmp_path / "nope.yaml")
+
+
+def utterance_event(text: str) -> Utterance:
+    return Utterance.model_validate(
+        {
+            "v": "1",
+            "ts": 1_763_000_000_000,
+            "conversation_id": "cv-9",
+            "seq": 4,
+            "speaker": "customer",
+            "text": text,
+            "business_line": "eleme",
+            "reason": "food_quality",
+            "channel": "hotline",
+            "skill_group": "eleme-delivery",
+        }
+    )
+
+
+def test_flag_anomaly_carries_the_masked_words_and_the_rule() -> None:
+    event = utterance_event("吃了你们的外卖食物中毒了，电话13812345678")
+    (hit,) = DEFAULTS.match(event.text)
+    anomaly = flag_anomaly(event, hit)
+    assert anomaly.fingerprint == "conversation:cv-9#transcript_flag"
+    assert anomaly.severity is Severity.CRITICAL
+    assert (anomaly.business_line, anomaly.reason, anomaly.channel) == (
+        "eleme",
+        "food_quality",
+        "hotline",
+    )
+    assert anomaly.onset == anomaly.updated == event.ts
+    assert "13812345678" not in anomaly.verbatims[0] and "食物中毒" in anomaly.verbatims[0]
+    assert anomaly.detail == {
+        "rule": "safety",
+        "rule_zh": hit.rule.label_zh,
+        "rule_en": hit.rule.label_en,
+        "phrase": "食物中毒",
+        "conversation_id": "cv-9",
+        "seq": 4,
+    }
+    assert Anomaly.from_fields(anomaly.to_fields()) == anomaly
+
+
+def test_bell_joins_the_conversation_alert_with_its_excerpt() -> None:
+    bell = bell_anomaly(
+        conversation_id="cv-9",
+        business_line="eleme",
+        reason="food_quality",
+        channel="hotline",
+        skill_group=None,
+        excerpt=["第一句", "  ", "我的电话13812345678"],
+        listener="mgr.li",
+        comment="请尽快回电",
+        now=1_763_000_100.0,
+    )
+    assert bell.fingerprint == "conversation:cv-9#transcript_flag"
+    assert bell.status is AnomalyStatus.ONGOING
+    assert bell.verbatims[0] == "第一句" and len(bell.verbatims) == 2
+    assert "13812345678" not in bell.verbatims[1]
+    assert bell.detail["source"] == "qinting" and bell.detail["listener"] == "mgr.li"
+
+
+def test_a_bad_rules_file_is_a_one_line_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - id: x\n    patterns: ['(']\n", encoding="utf-8")
+    settings = load_settings(qinting={"rules_file": bad})
+    with pytest.raises(ConfigError, match=r"GMD_QINTING__RULES_FILE: .*rules.yaml:2: rule 'x'"):
+        TranscriptRuleStage.from_settings(settings)

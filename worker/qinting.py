@@ -21,9 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
-from apscheduler.triggers.cron import CronTrigger
 
-from alerts.radio import parse_digest_time
+from alerts.radio import digest_due
 from alerts.radio_digest import DigestRun, send_digests
 from alerts.ringing import AppriseNotifier, Notifier
 from alerts.transcript_rules import RuleFileError, RuleMatch, RuleSet, flag_anomaly, load_rules
@@ -123,11 +122,11 @@ class TranscriptRuleStage:
 class RadioTicker:
     """Sends the nine o'clock digests from the worker loop.
 
-    APScheduler's :class:`CronTrigger` (in ``radio.timezone``) says when today's run
-    is due; every ``interval_s`` the ticker checks whether that moment has passed and,
-    once per day per worker, sends in a background thread so a slow chat tool never
-    stalls the feeds.  A worker that was down at 09:00 catches up when it returns, and
-    several workers are harmless: each delivery is claimed in the database first.
+    Every ``interval_s`` it asks :func:`alerts.radio.digest_due` (APScheduler's cron
+    trigger in ``radio.timezone``) whether today's digest time has passed; once per day
+    per worker it then sends in a background thread, so a slow chat tool never stalls
+    the feeds.  A worker that was down at 09:00 catches up when it returns, and several
+    workers are harmless: each delivery is claimed in the database first.
     """
 
     interval_s = 30.0
@@ -137,11 +136,9 @@ class RadioTicker:
         self.store = store
         self.notifier = notifier
         self.tz = ZoneInfo(settings.radio.timezone)
-        hour, minute = parse_digest_time(settings.radio.digest_time)
-        self.trigger = CronTrigger(hour=hour, minute=minute, timezone=self.tz)
         self.done_for: date | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="gmd-radio")
-        self._running: Future[DigestRun] | None = None
+        self.running: Future[DigestRun] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RadioTicker:
@@ -149,20 +146,13 @@ class RadioTicker:
         notifier = AppriseNotifier(settings.alerts.ring_timeout_s)
         return cls(settings, RadioStore(make_sessionmaker(engine)), notifier)
 
-    def due(self, now: datetime) -> bool:
-        """Has today's digest time passed, and not yet been handled by this worker?"""
-        local = now.astimezone(self.tz)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        fire = self.trigger.get_next_fire_time(None, midnight)
-        return fire is not None and local >= fire and self.done_for != local.date()
-
     def tick(self) -> None:
-        now = datetime.now(self.tz)
-        if self._running is not None and not self._running.done():
+        if self.running is not None and not self.running.done():
             return
-        if not self.due(now):
+        now = datetime.now(self.tz)
+        if not digest_due(now, self.settings.radio.digest_time, self.tz, self.done_for):
             return
         self.done_for = now.date()
-        self._running = self._pool.submit(
+        self.running = self._pool.submit(
             send_digests, self.store, self.notifier, self.settings, now=now.timestamp()
         )
