@@ -17,6 +17,10 @@ from typing import Any, Final
 
 from datasources.simulator.mix import HANDLE_TIME_S, STAFFING_MARGIN
 
+RECOVERY_S: Final = 120.0
+"""After an outage agents log back in over two minutes, so the backlog drains as a
+slope rather than a one-second burst of pick-ups (which would look like a spike)."""
+
 MIN_PATIENCE_S: Final = 20.0
 MEAN_EXTRA_PATIENCE_S: Final = 60.0
 """Patience = 20 s + exponential(60 s): nobody hangs up within 20 s."""
@@ -56,13 +60,18 @@ class SkillGroupQueue:
     busy_cloud: int = 0
     inhouse: int = 0
     cloud: int = 0
+    capacity: float = 1.0
 
     def staff(self, expected_rate: float, capacity: float = 1.0) -> None:
         """Set headcount for the expected arrival rate (per second); ``capacity`` < 1
         is an outage taking that share of agents away."""
+        if capacity < self.capacity:
+            self.capacity = capacity
+        elif capacity > self.capacity:
+            self.capacity = min(capacity, self.capacity + 1.0 / RECOVERY_S)
         needed = math.ceil(expected_rate * HANDLE_TIME_S * STAFFING_MARGIN + 2)
-        self.inhouse = math.floor(min(needed, self.planned_inhouse) * capacity)
-        self.cloud = math.floor(max(0, needed - self.planned_inhouse) * capacity)
+        self.inhouse = math.floor(min(needed, self.planned_inhouse) * self.capacity)
+        self.cloud = math.floor(max(0, needed - self.planned_inhouse) * self.capacity)
 
     def arrive(self, arrival: float, payload: Any, rng: random.Random) -> None:
         patience = MIN_PATIENCE_S + rng.expovariate(1.0 / MEAN_EXTRA_PATIENCE_S)
