@@ -72,7 +72,7 @@ _EN_ADDRESS = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][A-Za-z'\-]*\s+){1,4}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace)\b\.?"
     r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9\-]+)?"
-    r"|\b(?:Apt|Apartment|Flat|Suite)\.?\s*#?\s*\d+[A-Za-z]?\b"
+    r"|\b(?:Apt|Apartment|Flat|Suite|Room|Rm|Unit)\.?\s*#?\s*\d+[A-Za-z]?\b"
 )
 
 
