@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from datasources.db import Base
 
@@ -94,6 +94,8 @@ class AlertEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text, default="")
+    alert: Mapped[Alert] = relationship()
+    """Lets a new alert's first events be added before the alert has its id."""
 
     __table_args__ = (Index("ix_alert_events_alert_at", "alert_id", "at"),)
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
 
 from alerts.models import Ring, RingAttempt
+from alerts.ring_records import RingRecorder
 from datasources.settings import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,13 @@ def mask_channel(url: str) -> str:
 
 
 class Ringer:
-    """Delivers committed rings on a small thread pool, retrying each channel."""
+    """Delivers committed rings on a small thread pool, retrying each channel.
+
+    A ring is first *claimed* (``pending`` → ``sending`` with a timestamp) in one
+    conditional UPDATE for a whole batch, so two processes never deliver the same
+    ring; a claim older than :attr:`stale_claim_s` belongs to a dead process and
+    may be taken over.  Attempts and outcomes go through a :class:`RingRecorder`.
+    """
 
     def __init__(
         self,
@@ -109,13 +116,13 @@ class Ringer:
         settings: AlertSettings,
         *,
         clock: Callable[[], float] = time.time,
-        on_finished: Callable[[int], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
         self.settings = settings
         self.clock = clock
-        self.on_finished = on_finished
+        self.records = RingRecorder(sessions, on_finished)
         self._pool = ThreadPoolExecutor(settings.ring_threads, thread_name_prefix="gmd-ring")
 
     @property
@@ -124,43 +131,65 @@ class Ringer:
         s = self.settings
         return 2.0 * s.ring_attempts * (s.ring_timeout_s + s.ring_backoff_max_s) + 10.0
 
+    def submit_many(self, ring_ids: list[int]) -> dict[int, Future[str]]:
+        """Claim the rings and deliver each in the background (status in its future).
+
+        Once closed, nothing is claimed: the rings stay pending for a worker's sweep.
+        """
+        futures: dict[int, Future[str]] = {}
+        if not ring_ids:
+            return futures
+        claimed = {ring.id: ring for ring in self._claim(ring_ids)} if not self.closed else {}
+        for ring_id in ring_ids:
+            ring = claimed.get(ring_id)
+            if ring is None:
+                futures[ring_id] = Future()
+                futures[ring_id].set_result("taken" if not self.closed else "pending")
+            else:
+                futures[ring_id] = self._pool.submit(self._deliver_claimed, ring)
+        return futures
+
     def submit(self, ring_id: int) -> Future[str]:
-        """Deliver in the background; once closed, the ring stays pending for a sweep."""
-        try:
-            return self._pool.submit(self.deliver, ring_id)
-        except RuntimeError:  # shut down: a worker's sweep delivers stranded rings
-            left: Future[str] = Future()
-            left.set_result("pending")
-            return left
-
-    def close(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-    def _claim(self, ring_id: int) -> Ring | None:
-        now = self.clock()
-        with self.sessions.begin() as session:
-            claimable = or_(
-                Ring.status == "pending",
-                (Ring.status == "sending") & (Ring.claimed_at < now - self.stale_claim_s),
-            )
-            result = session.execute(
-                update(Ring)
-                .where(Ring.id == ring_id, claimable)
-                .values(status="sending", claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                return None
-            return session.get(Ring, ring_id)
+        return self.submit_many([ring_id])[ring_id]
 
     def deliver(self, ring_id: int) -> str:
-        """Deliver one ring to every recipient channel; returns its final status."""
-        ring = self._claim(ring_id)
-        if ring is None:
+        """Claim and deliver one ring now; returns its status once it is recorded."""
+        claimed = self._claim([ring_id])
+        if not claimed:
             return "taken"
+        return self._deliver_claimed(claimed[0], wait=True)
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self._pool, "_shutdown", False))
+
+    def close(self, wait: bool = True) -> None:
+        """Stop delivering; with ``wait`` finish what was claimed, then write the records."""
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        self.records.close()
+
+    def _claim(self, ring_ids: list[int]) -> list[Ring]:
+        now = self.clock()
+        claimable = or_(
+            Ring.status == "pending",
+            (Ring.status == "sending") & (Ring.claimed_at < now - self.stale_claim_s),
+        )
+        with self.sessions.begin() as session:
+            got = session.scalars(
+                update(Ring)
+                .where(Ring.id.in_(ring_ids), claimable)
+                .values(status="sending", claimed_at=now)
+                .returning(Ring.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            if not got:
+                return []
+            return list(session.scalars(select(Ring).where(Ring.id.in_(got))))
+
+    def _deliver_claimed(self, ring: Ring, wait: bool = False) -> str:
         with self.sessions() as session:
             attempts = session.scalars(
-                select(RingAttempt).where(RingAttempt.ring_id == ring_id)
+                select(RingAttempt).where(RingAttempt.ring_id == ring.id)
             ).all()
         done = {(a.person_id, a.channel) for a in attempts if a.ok}
         tries = {(a.person_id, a.channel): a.attempt for a in attempts}
@@ -173,15 +202,9 @@ class Ringer:
                     continue
                 outcomes.append(self._deliver_channel(ring, key, url, tries.get(key, 0)))
         status = "delivered" if all(outcomes) else ("partial" if any(outcomes) else "failed")
-        with self.sessions.begin() as session:
-            session.execute(
-                update(Ring)
-                .where(Ring.id == ring_id)
-                .values(status=status, finished_at=self.clock())
-                .execution_options(synchronize_session=False)
-            )
-        if self.on_finished is not None:
-            self.on_finished(ring.alert_id)
+        recorded = self.records.finish(ring.id, status, self.clock())
+        if wait:
+            recorded.wait()
         return status
 
     def _deliver_channel(self, ring: Ring, key: tuple[str, str], url: str, tried: int) -> bool:
@@ -191,19 +214,18 @@ class Ringer:
         def attempt() -> bool:
             number = next(counter)
             delivery = self.notifier.send([url], ring.title, ring.body)[0]
-            with self.sessions.begin() as session:
-                session.add(
-                    RingAttempt(
-                        ring_id=ring.id,
-                        person_id=key[0],
-                        channel=key[1],
-                        attempt=number,
-                        ok=delivery.ok,
-                        error=delivery.error,
-                        at=self.clock(),
-                        duration_s=delivery.duration_s,
-                    )
+            self.records.attempt(
+                RingAttempt(
+                    ring_id=ring.id,
+                    person_id=key[0],
+                    channel=key[1],
+                    attempt=number,
+                    ok=delivery.ok,
+                    error=delivery.error,
+                    at=self.clock(),
+                    duration_s=delivery.duration_s,
                 )
+            )
             if not delivery.ok:
                 log.warning(
                     "ring %s to %s attempt %s failed: %s", ring.id, key[1], number, delivery.error

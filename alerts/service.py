@@ -74,7 +74,7 @@ class AlertService:
             notifier or AppriseNotifier(settings.alerts.ring_timeout_s),
             settings.alerts,
             clock=clock,
-            on_finished=lambda _alert_id: self._changed(),
+            on_finished=self._changed,
         )
 
     def close(self, wait: bool = True) -> None:
@@ -98,8 +98,9 @@ class AlertService:
                     if attempt == RETRIES - 1:
                         raise
                     continue
-            futures = {ring_id: self.ringer.submit(ring_id) for ring_id in tx.rings}
-            self._changed()
+            futures = self.ringer.submit_many([ring.id for ring in tx.rings])
+            if tx.changed:
+                self._changed()
             return result, futures
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -303,6 +304,7 @@ class AlertService:
                 expires_at=expires_at,
             )
             tx.session.add(silence)
+            tx.changed = True
             tx.session.flush()
             active = [
                 s.value for s in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED)
@@ -344,6 +346,7 @@ class AlertService:
                 description=description.strip(),
             )
             tx.session.add(row)
+            tx.changed = True
             tx.session.flush()
             return row.id
 
@@ -364,11 +367,15 @@ class AlertService:
 
     # -- intake -----------------------------------------------------------------------
 
-    def _take(self, tx: store.Tx, anomaly: Anomaly, by: str) -> tuple[Alert | None, bool]:
-        alert = store.find_open(tx.session, anomaly.fingerprint)
+    def _take(
+        self, tx: store.Tx, anomaly: Anomaly, by: str, open_now: dict[str, Alert]
+    ) -> tuple[Alert | None, bool]:
+        """Fold, end or open for one anomaly; ``open_now`` maps fingerprints to open alerts."""
+        fingerprint = anomaly.fingerprint
+        alert = open_now.get(fingerprint)
         if anomaly.status is AnomalyStatus.ENDED:
-            if alert is not None:
-                store.end(tx, alert, anomaly)
+            if alert is not None and store.end(tx, alert, anomaly).status is AlertStatus.RESOLVED:
+                del open_now[fingerprint]
             return alert, False
         if alert is not None:
             store.fold(tx, alert, anomaly)
@@ -381,27 +388,47 @@ class AlertService:
             at=tx.now,
             time_scale=self.settings.alerts.escalation_time_scale,
         )
-        return store.open_alert(tx, anomaly, decision, by), True
+        open_now[fingerprint] = store.open_alert(tx, anomaly, decision, by)
+        return open_now[fingerprint], True
 
     def ingest(self, anomalies: Sequence[Anomaly]) -> int:
-        """Fold, open or end alerts for detected anomalies; returns how many alerts opened."""
-        return self.transaction(lambda tx: sum(self._take(tx, a, "detector")[1] for a in anomalies))
+        """Fold, open or end alerts for detected anomalies; returns how many alerts opened.
+
+        One transaction and one lookup of the open alerts for the whole batch, so a
+        burst of sightings of the same problems costs one UPDATE per alert.
+        """
+
+        def work(tx: store.Tx) -> int:
+            open_now = store.open_alerts(tx.session, {a.fingerprint for a in anomalies})
+            with tx.session.no_autoflush:
+                taken = [self._take(tx, a, "detector", open_now) for a in anomalies]
+            self._start([alert for alert, opened in taken if opened and alert], tx, "detector")
+            return sum(opened for _, opened in taken)
+
+        return self.transaction(work)
+
+    @staticmethod
+    def _start(opened: list[Alert], tx: store.Tx, by: str) -> None:
+        """One flush gives every new alert its id; then silence or ring each."""
+        tx.session.flush()
+        for alert in opened:
+            store.start(tx, alert, by)
 
     def raise_alert(self, anomaly: Anomaly, by: str, request_id: str | None = None) -> RaiseReceipt:
         """A person rings the bell: open an alert for the owning team, or join the open one."""
 
         def work(tx: store.Tx) -> RaiseReceipt:
-            alert, opened = self._take(tx, anomaly, by)
+            open_now = store.open_alerts(tx.session, {anomaly.fingerprint})
+            alert, opened = self._take(tx, anomaly, by, open_now)
             assert alert is not None
-            ring_id = tx.rings[0] if tx.rings else None
+            self._start([alert] if opened else [], tx, by)
+            bell = tx.rings[0] if tx.rings else None
             if not opened:
                 key = f"bell:{alert.id}:{request_id or f'{by}:{tx.now}'}"
-                ring, _ = store.add_ring(
-                    tx, alert, self._owner_recipients(alert, tx.now), by, f"bell rung by {by}", key
-                )
-                ring_id = ring.id
+                people = self._owner_recipients(alert, tx.now)
+                bell, _ = store.add_ring(tx, alert, people, by, f"bell rung by {by}", key)
             tx.session.flush()
-            return RaiseReceipt(AlertView.of(alert), opened, ring_id)
+            return RaiseReceipt(AlertView.of(alert), opened, bell.id if bell else None)
 
         if anomaly.status is not AnomalyStatus.ONGOING:
             raise InvalidInput("拉铃须为进行中的问题 / ring the bell for an ongoing problem")

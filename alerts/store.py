@@ -33,16 +33,21 @@ class Tx:
     now: float
     settings: Settings
     team_names: dict[str, str] = field(default_factory=dict)
-    rings: list[int] = field(default_factory=list)
+    rings: list[Ring] = field(default_factory=list)
+    changed: bool = False
+    """Set by anything people would see change; the wall's counter is bumped only then."""
+    silences: list[Silence] | None = None
+    """Active silences, loaded once per transaction when first needed."""
 
 
 def record(
     tx: Tx, alert: Alert, by: str, action: Action, tr: Transition | None, text: str = ""
 ) -> None:
     """Append one timeline row (who, when, what, and the rule that allowed it)."""
+    tx.changed = True
     tx.session.add(
         AlertEvent(
-            alert_id=alert.id,
+            alert=alert,
             at=tx.now,
             by=by,
             action=action.value,
@@ -89,12 +94,24 @@ def stop_escalation(alert: Alert) -> None:
 
 
 def add_ring(
-    tx: Tx, alert: Alert, recipients: tuple[Recipient, ...], by: str, cause: str, key: str
+    tx: Tx,
+    alert: Alert,
+    recipients: tuple[Recipient, ...],
+    by: str,
+    cause: str,
+    key: str,
+    *,
+    fresh: bool = False,
 ) -> tuple[Ring, bool]:
-    """The ring for ``key``: the existing one if already decided, else a new pending row."""
-    existing = tx.session.scalar(select(Ring).where(Ring.idempotency_key == key))
-    if existing is not None:
-        return existing, False
+    """The ring for ``key``: the existing one if already decided, else a new pending row.
+
+    ``fresh`` skips the lookup for keys that cannot exist yet (a just-armed step);
+    the unique index still refuses a duplicate at commit.
+    """
+    if not fresh:
+        existing = tx.session.scalar(select(Ring).where(Ring.idempotency_key == key))
+        if existing is not None:
+            return existing, False
     cfg = tx.settings
     title, body = compose(
         alert,
@@ -119,8 +136,7 @@ def add_ring(
         created_at=tx.now,
     )
     tx.session.add(ring)
-    tx.session.flush()
-    tx.rings.append(ring.id)
+    tx.rings.append(ring)
     names = ", ".join(f"{r.name} ({r.person})" for r in recipients) or "nobody"
     record(
         tx,
@@ -145,13 +161,18 @@ def fire_step(tx: Tx, alert: Alert, by: str) -> None:
         current.recipients,
         by,
         cause,
-        f"esc:{alert.id}:{alert.active_escalation_id}:{step}",
+        f"esc:{alert.active_escalation_id}:{step}",
+        fresh=True,
     )
     schedule_step(alert, step + 1, tx.now)
 
 
-def find_open(session: Session, fingerprint: str) -> Alert | None:
-    return session.scalar(select(Alert).where(Alert.open_fingerprint == fingerprint))
+def open_alerts(session: Session, fingerprints: set[str]) -> dict[str, Alert]:
+    """The unresolved alert of each fingerprint that has one."""
+    if not fingerprints:
+        return {}
+    query = select(Alert).where(Alert.open_fingerprint.in_(sorted(fingerprints)))
+    return {alert.fingerprint: alert for alert in session.scalars(query)}
 
 
 def alert_values(alert: Alert) -> dict[str, str | None]:
@@ -163,15 +184,14 @@ def silence_matches(matcher: dict[str, str], values: dict[str, str | None]) -> b
 
 
 def active_silence(tx: Tx, alert: Alert) -> Silence | None:
+    if tx.silences is None:
+        tx.silences = list(tx.session.scalars(select(Silence).where(Silence.expires_at > tx.now)))
     values = alert_values(alert)
-    for silence in tx.session.scalars(select(Silence).where(Silence.expires_at > tx.now)):
-        if silence_matches(silence.matcher, values):
-            return silence
-    return None
+    return next((s for s in tx.silences if silence_matches(s.matcher, values)), None)
 
 
 def open_alert(tx: Tx, anomaly: Anomaly, decision: RouteDecision, by: str) -> Alert:
-    """A new alert for ``anomaly``, its chain frozen, silenced or rung at once."""
+    """A new alert for ``anomaly`` with its chain frozen; :func:`start` it after a flush."""
     alert = Alert(
         fingerprint=anomaly.fingerprint,
         open_fingerprint=anomaly.fingerprint,
@@ -202,22 +222,28 @@ def open_alert(tx: Tx, anomaly: Anomaly, decision: RouteDecision, by: str) -> Al
         updated_at=tx.now,
     )
     tx.session.add(alert)
-    tx.session.flush()
     tr = transition(AlertStatus.OPEN, Action.OPEN)
     record(tx, alert, by, Action.OPEN, tr, f"route {decision.route} → team {decision.team_name}")
+    return alert
+
+
+def start(tx: Tx, alert: Alert, by: str) -> None:
+    """A just-opened (and flushed) alert: silenced by a matching silence, or its chain
+    armed and its first step rung at once when that step has no wait."""
     silence = active_silence(tx, alert)
     if silence is not None:
         alert.silence_id = silence.id
         apply(tx, alert, Action.SILENCE, "system", text=f"silence #{silence.id}: {silence.reason}")
-        return alert
+        return
     schedule_step(alert, 0, tx.now)
-    if decision.chain and decision.chain[0].delay_s == 0:
+    chain = alert.escalation_chain
+    if chain and float(chain[0]["delay_s"]) == 0:
         fire_step(tx, alert, by)
-    return alert
 
 
 def fold(tx: Tx, alert: Alert, anomaly: Anomaly) -> None:
     """Another sighting of an open alert's anomaly: counts, size, words; no new alert."""
+    tx.changed = True
     alert.count += 1
     alert.last_seen = tx.now
     alert.observed = anomaly.observed

@@ -52,9 +52,9 @@ def test_same_fingerprint_folds_into_one_alert_and_rings_once(
     detail = service.get(alert.id)
     assert [e.rule for e in detail.timeline] == ["OPEN-1", "RING-1", "FOLD-1"]
     ring = receiver.received()[0]
-    assert "天猫" in ring.title and "3.2×" in ring.title
+    assert "天猫" in ring.title and "4.5×" in ring.title  # composed after the whole batch
     assert "http://warroom.test/console?alert=" in ring.body
-    assert "“第一句”" in ring.body and "Since" in ring.body and "值班 Ops" in ring.body
+    assert "“第一句”" in ring.body and "“第二句”" in ring.body and "值班 Ops" in ring.body
 
 
 def test_anomaly_end_resolves_unless_someone_holds_it_open(service: AlertService) -> None:
