@@ -31,16 +31,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity  # noqa: E402
-from alerts.intake import AlertIntake  # noqa: E402
-from alerts.receiver import WebhookReceiver  # noqa: E402
-from alerts.service import AlertService  # noqa: E402
-from datasources.catalog import codes  # noqa: E402
-from datasources.db import make_engine  # noqa: E402
-from datasources.keys import Keys  # noqa: E402
-from datasources.migrate import upgrade  # noqa: E402
-from datasources.redis_conn import EmbeddedRedis, connect  # noqa: E402
-from datasources.settings import load_settings  # noqa: E402
+from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
+from alerts.intake import AlertIntake
+from alerts.receiver import WebhookReceiver
+from alerts.service import AlertService
+from datasources.catalog import codes
+from datasources.db import make_engine
+from datasources.keys import Keys
+from datasources.migrate import upgrade
+from datasources.redis_conn import EmbeddedRedis, connect
+from datasources.settings import load_settings
 
 ALERT_ID = re.compile(r"Alert #(\d+)")
 
