@@ -123,7 +123,7 @@ Count = Annotated[int, Field(ge=0)]
 class _Event(BaseModel):
     """Shared configuration: immutable, unknown fields ignored (forward compatible)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=False)
+    model_config = ConfigDict(frozen=True, extra="ignore", coerce_numbers_to_str=True)
 
     v: str = Field(pattern=f"^{SCHEMA_VERSION}$")
     ts: Timestamp

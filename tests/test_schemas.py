@@ -166,3 +166,10 @@ def test_wire_args_match_to_fields(feed: str) -> None:
     event = parse_event(feed, VALID[feed])
     args = wire_args(event)
     assert dict(zip(args[::2], map(str, args[1::2]), strict=True)) == to_fields(event)
+
+
+def test_json_numbers_are_accepted_for_text_fields() -> None:
+    data = dict(VALID["contacts"], v=1, contact_id=12345, ts=1794326400000, waited_s=3)
+    event = parse_event("contacts", {"json": json.dumps(data, ensure_ascii=False)})
+    assert isinstance(event, ContactEvent)
+    assert event.v == "1" and event.contact_id == "12345" and event.waited_s == 3.0
