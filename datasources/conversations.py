@@ -67,7 +67,9 @@ class StoredUtterance:
     text: str
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # Spelled out rather than dataclasses.asdict: this runs for every utterance.
+        fields = {"seq": self.seq, "ts": self.ts, "speaker": self.speaker, "text": self.text}
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> StoredUtterance:
