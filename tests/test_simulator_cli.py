@@ -102,16 +102,14 @@ def test_accelerated_run_stops_cleanly_on_sigterm(
 
 
 def test_missing_redis_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
-    env["GMD_DATA_DIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "gmd", "simulate", "--fast"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    from typer.testing import CliRunner
+
+    from gmd.cli import app
+
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("GMD_")}
+    result = CliRunner().invoke(
+        app, ["simulate", "--fast"], env={**unset, "GMD_DATA_DIR": str(tmp_path)}
     )
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert "GMD_REDIS_URL" in result.stderr
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "GMD_REDIS_URL" in result.output
