@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alerts.masking import mask_pii
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.masking import mask_pii
 from alerts.radio import RadioCase
 from alerts.radio_models import RadioCaseRecord, RadioChannel, RadioDelivery, RadioSubscription
 from datasources.catalog import BUSINESS_LINES
 
 PROPOSED, PUBLISHED, REJECTED = "proposed", "published", "rejected"
+STALE_CLAIM_S = 600.0
+"""A delivery still "sending" after this long was abandoned (its worker died)."""
 
 
 class CaseStateError(ValueError):
@@ -244,15 +246,22 @@ class RadioStore:
             return list(s.scalars(query))
 
     def claim_delivery(self, subscription_id: int, day: str, *, now: float) -> int | None:
-        """Claim one morning's digest for one subscription; ``None`` if already claimed
-        (a failed delivery may be claimed again)."""
+        """Claim one morning's digest for one subscription; ``None`` if already claimed.
+        A failed delivery may be claimed again, and so may one left "sending" for
+        :data:`STALE_CLAIM_S` by a worker that died in the middle of it."""
         with self.sessions() as s:
             retried = s.execute(
                 update(RadioDelivery)
                 .where(
                     RadioDelivery.subscription_id == subscription_id,
                     RadioDelivery.day == day,
-                    RadioDelivery.status == "failed",
+                    or_(
+                        RadioDelivery.status == "failed",
+                        and_(
+                            RadioDelivery.status == "sending",
+                            RadioDelivery.claimed_at < now - STALE_CLAIM_S,
+                        ),
+                    ),
                 )
                 .values(status="sending", claimed_at=now, error=None)
                 .returning(RadioDelivery.id)

@@ -90,6 +90,10 @@ def test_failed_digest_is_retried_by_the_next_run(settings: Settings, database_u
         retried = send_digests(store, AppriseNotifier(2.0), settings, day=DAY, now=NOON)
         assert retried.sent == ["owner@topic-fire"]
         assert len(receiver.wait_for(1)) == 1
+    (subscription,) = store.subscriptions("owner")
+    assert store.claim_delivery(subscription.id, "2026-11-12", now=NOON) is not None
+    assert store.claim_delivery(subscription.id, "2026-11-12", now=NOON + 60) is None
+    assert store.claim_delivery(subscription.id, "2026-11-12", now=NOON + 601) is not None  # died
 
 
 def test_sessions_record_notes_actions_and_this_month(database_url: str) -> None:

@@ -156,3 +156,7 @@ class RadioTicker:
         self.running = self._pool.submit(
             send_digests, self.store, self.notifier, self.settings, now=now.timestamp()
         )
+
+    def stop(self) -> None:
+        """Let a digest being sent finish (its deliveries are claimed), then stop."""
+        self._pool.shutdown(wait=True)
