@@ -399,11 +399,28 @@ class AlertService:
         """
 
         def work(tx: store.Tx) -> int:
-            open_now = store.open_alerts(tx.session, {a.fingerprint for a in anomalies})
+            groups: dict[str, list[Anomaly]] = {}
+            for anomaly in anomalies:
+                groups.setdefault(anomaly.fingerprint, []).append(anomaly)
+            open_now = store.open_alerts(tx.session, set(groups))
+            plain = [
+                (open_now[fp], group)
+                for fp, group in groups.items()
+                if fp in open_now and store.plain_folds(open_now[fp], group)
+            ]
+            store.fold_many(tx, plain)
+            folded = {alert.fingerprint for alert, _ in plain}
+            opened: list[Alert] = []
             with tx.session.no_autoflush:
-                taken = [self._take(tx, a, "detector", open_now) for a in anomalies]
-            self._start([alert for alert, opened in taken if opened and alert], tx, "detector")
-            return sum(opened for _, opened in taken)
+                for fp, group in groups.items():
+                    if fp in folded:
+                        continue
+                    for anomaly in group:
+                        alert, new = self._take(tx, anomaly, "detector", open_now)
+                        if new and alert is not None:
+                            opened.append(alert)
+            self._start(opened, tx, "detector")
+            return len(opened)
 
         return self.transaction(work)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from alerts.anomaly import Anomaly, Severity
+from alerts.anomaly import Anomaly, AnomalyStatus, Severity
 from alerts.lifecycle import Action, AlertStatus, Transition, transition
 from alerts.message import compose
 from alerts.models import Alert, AlertEvent, Ring, Silence
@@ -261,6 +262,63 @@ def fold(tx: Tx, alert: Alert, anomaly: Anomaly) -> None:
         tr = transition(AlertStatus(alert.status), Action.FOLD)
         record(tx, alert, "detector", Action.FOLD, tr, f"severity {alert.severity} → {new.value}")
         alert.severity = new.value
+
+
+def plain_folds(alert: Alert, anomalies: list[Anomaly]) -> bool:
+    """Sightings that change only counters and numbers (no end, no severity rise)."""
+    rank = Severity(alert.severity).rank
+    return all(
+        a.status is AnomalyStatus.ONGOING and Severity(a.severity).rank >= rank for a in anomalies
+    )
+
+
+_ALERTS = cast(Table, Alert.__table__)
+_FOLD_MANY = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("_id"))
+    .values(
+        count=_ALERTS.c.count + bindparam("_n"),
+        version=_ALERTS.c.version + 1,
+        last_seen=bindparam("_now"),
+        updated_at=bindparam("_now"),
+        observed=bindparam("_observed"),
+        expected=bindparam("_expected"),
+        score=bindparam("_score"),
+        trend=bindparam("_trend"),
+        verbatims=bindparam("_verbatims"),
+        anomaly_active=True,
+        ended=None,
+    )
+)
+
+
+def fold_many(tx: Tx, folds: list[tuple[Alert, list[Anomaly]]]) -> None:
+    """:func:`fold` for many alerts in one executemany UPDATE (a burst of re-sightings).
+
+    Only for :func:`plain_folds`; the version still moves, so a lead's concurrent
+    action on one of these alerts retries instead of overwriting it.
+    """
+    if not folds:
+        return
+    tx.changed = True
+    params = []
+    for alert, anomalies in folds:
+        last = anomalies[-1]
+        words = [v for a in reversed(anomalies) for v in a.verbatims]
+        trend = next((a.trend for a in reversed(anomalies) if a.trend), alert.trend)
+        params.append(
+            {
+                "_id": alert.id,
+                "_n": len(anomalies),
+                "_now": tx.now,
+                "_observed": last.observed,
+                "_expected": last.expected,
+                "_score": last.score,
+                "_trend": list(trend),
+                "_verbatims": list(dict.fromkeys([*words, *alert.verbatims]))[:MAX_VERBATIMS],
+            }
+        )
+    tx.session.connection().execute(_FOLD_MANY, params)
 
 
 def end(tx: Tx, alert: Alert, anomaly: Anomaly) -> Transition:

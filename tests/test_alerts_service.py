@@ -45,12 +45,17 @@ def test_same_fingerprint_folds_into_one_alert_and_rings_once(
     [alert] = service.list_alerts()
     assert (alert.count, alert.observed, alert.severity) == (3, 640.0, "critical")
     assert set(alert.verbatims) == {"第一句", "第二句"}
+    service.ingest([replace(first, verbatims=["第三句"], observed=500.0), first])  # plain folds
+    [again] = service.list_alerts()
+    assert (again.count, again.observed, again.severity) == (5, 640.0, "critical")
+    assert again.verbatims[:2] == ["第一句", "第三句"] and "第二句" in again.verbatims
+    assert again.updated_at > alert.updated_at
     assert [m.path for m in receiver.wait_for(1, 5)] == ["/alice"]
     time.sleep(0.3)
     assert len(receiver.received()) == 1
     assert int(redis_client.get(keys.alerts_changed) or 0) >= 2
     detail = service.get(alert.id)
-    assert [e.rule for e in detail.timeline] == ["OPEN-1", "RING-1", "FOLD-1"]
+    assert [e.rule for e in detail.timeline] == ["OPEN-1", "RING-1", "FOLD-1"]  # severity rose
     ring = receiver.received()[0]
     assert "天猫" in ring.title and "4.5×" in ring.title  # composed after the whole batch
     assert "http://warroom.test/console?alert=" in ring.body
