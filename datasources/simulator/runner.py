@@ -100,20 +100,24 @@ def publish_paced(
     stopper: Stopper,
     labels: Path | None,
 ) -> int:
-    """Write each event when the (possibly accelerated) clock reaches its time."""
-    wall0 = time.monotonic()
+    """Write each event when the (possibly accelerated) clock reaches its time.
+
+    In real time the simulated clock *is* the wall clock, so an event is written at
+    the moment its ``ts`` says; accelerated, the run starts now and goes ``speed``× faster.
+    """
+    origin = sim.start if speed == 1 else time.time()
     upcoming = list(sim.labels)
     pipe = writer.client.pipeline(transaction=False)
     queued = count = 0
     for feed, event in sim.events():
-        due = wall0 + (event.ts - sim.start) / speed
+        due = origin + (event.ts - sim.start) / speed
         while upcoming and upcoming[0].onset <= event.ts:
             _append_label(labels, upcoming.pop(0))
-        if due > time.monotonic():
+        if due > time.time():
             if queued:
                 pipe.execute()
                 queued = 0
-            while not stopper.stopped and (wait := due - time.monotonic()) > 0:
+            while not stopper.stopped and (wait := due - time.time()) > 0:
                 time.sleep(min(wait, 0.25))
         if stopper.stopped:
             break
