@@ -58,7 +58,7 @@ _US_STYLE = re.compile(r"\(\d{3}\)\s?\d{3}[\-.\s](\d{4})" + _NOT_DIGIT_AFTER)
 
 _UNIT = r"(?:号楼|栋|幢|座|单元|层|楼|室|号|弄|户)"
 _ADDRESS_CORE = re.compile(
-    rf"\d+(?:-\d+)?{_UNIT}(?:[A-Za-z0-9\u4e00-\u9fff]{{0,12}}?\d+(?:-\d+)?{_UNIT})*"
+    rf"(?<!\d)\d+(?:-\d+)?{_UNIT}(?:[A-Za-z0-9\u4e00-\u9fff]{{0,12}}?\d+(?:-\d+)?{_UNIT})*"
     r"(?:-?\d{1,5}(?!\d))?"
 )
 """Street numbers and building/unit/room parts: ``478号华星大厦3栋2单元1101室``."""
@@ -68,6 +68,8 @@ _ADDRESS_LEFT = re.compile(
 """What may precede the core: the province, city, district and road (stops at words
 such as 是/在/到/住 that usually introduce an address)."""
 _ADDRESS_WORD = re.compile(r"省|市|区|县|镇|乡|村|路|街|道|巷|胡同|小区|花园|公寓|大厦|苑|家园")
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
+"""English addresses need a capitalised word; most Chinese verbatims have none."""
 _EN_ADDRESS = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][A-Za-z'\-]*\s+){1,4}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace)\b\.?"
@@ -152,8 +154,11 @@ def mask_pii(text: str) -> str:
     text = _ID_CARD.sub(ID_LABEL, text)
     text = _CARD.sub(_mask_card, text)
     text = _MOBILE.sub(_mask_mobile, text)
-    text = _INTERNATIONAL.sub(_mask_international, text)
-    text = _US_STYLE.sub(_mask_us, text)
+    if "+" in text:
+        text = _INTERNATIONAL.sub(_mask_international, text)
+    if "(" in text:
+        text = _US_STYLE.sub(_mask_us, text)
     text = _LANDLINE.sub(_mask_landline, text)
-    text = _EN_ADDRESS.sub(ADDRESS_LABEL_EN, text)
+    if _CAPITALISED.search(text):
+        text = _EN_ADDRESS.sub(ADDRESS_LABEL_EN, text)
     return _mask_cn_addresses(text)
