@@ -36,7 +36,9 @@ for _, c in ipairs(batch.conversations) do
   redis.call('LTRIM', c.list, -keep, -1)
   redis.call('HSET', c.meta, unpack(c.context))
   redis.call('HSETNX', c.meta, 'started', c.started)
-  if c.reply then redis.call('HSETNX', c.meta, 'first_reply_ts', c.reply) end
+  if c.customer_at then redis.call('HSETNX', c.meta, 'first_customer_ts', c.customer_at) end
+  if c.agent_at then redis.call('HSETNX', c.meta, 'first_agent_ts', c.agent_at) end
+  if c.robot then redis.call('HSET', c.meta, 'robot', '1') end
   if c.final then
     redis.call('HSET', c.meta, 'final', '1')
     redis.call('ZREM', batch.live, c.id)
@@ -90,16 +92,27 @@ class ConversationSummary:
     final: bool
     customer_id: str | None = None
     agent_id: str | None = None
-    first_reply_ts: float | None = None
+    first_customer_ts: float | None = None
+    first_agent_ts: float | None = None
+    robot: bool = False
+    """The service robot (小蜜) has spoken in this conversation."""
 
     @property
     def wait_s(self) -> float | None:
-        """From the first utterance to the first agent or robot reply (None while waiting)."""
-        return None if self.first_reply_ts is None else max(0.0, self.first_reply_ts - self.started)
+        """How long the customer waited for a person: from their first words to the first
+        agent's; ``None`` until both have spoken."""
+        if self.first_customer_ts is None or self.first_agent_ts is None:
+            return None
+        return max(0.0, self.first_agent_ts - self.first_customer_ts)
+
+    @property
+    def handled_by(self) -> str | None:
+        """The agent's id, ``robot`` while only the robot has answered, else ``None``."""
+        return self.agent_id or ("robot" if self.robot else None)
 
     @classmethod
     def from_hash(cls, conversation_id: str, meta: dict[str, str]) -> ConversationSummary:
-        reply = meta.get("first_reply_ts")
+        customer, agent = meta.get("first_customer_ts"), meta.get("first_agent_ts")
         return cls(
             conversation_id=conversation_id,
             business_line=meta.get("business_line", ""),
@@ -111,7 +124,9 @@ class ConversationSummary:
             final=meta.get("final") == "1",
             customer_id=meta.get("customer_id") or None,
             agent_id=meta.get("agent_id") or None,
-            first_reply_ts=float(reply) if reply else None,
+            first_customer_ts=float(customer) if customer else None,
+            first_agent_ts=float(agent) if agent else None,
+            robot=meta.get("robot") == "1",
         )
 
 
@@ -176,8 +191,12 @@ class ConversationStore:
                 c["context"]["customer_id"] = u.customer_id
             if u.agent_id:
                 c["context"]["agent_id"] = u.agent_id
-            if u.speaker.value != "customer":
-                c.setdefault("reply", repr(u.ts))
+            if u.speaker.value == "customer":
+                c.setdefault("customer_at", repr(u.ts))
+            elif u.speaker.value == "agent":
+                c.setdefault("agent_at", repr(u.ts))
+            else:
+                c["robot"] = True
             c["last"] = repr(u.ts)
             c["final"] = c["final"] or u.final
         for c in conversations.values():

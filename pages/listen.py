@@ -140,7 +140,9 @@ def sessions_panel(user: User, lang: Language) -> None:
 def context_panel(summary: ConversationSummary, lang: Language) -> None:
     st.subheader(q.tr("listen.context", lang))
     wait = summary.wait_s
-    handled = summary.agent_id or ("robot" if summary.first_reply_ts else None)
+    handled = summary.handled_by
+    if handled == "robot":
+        handled = label("handled_by", "robot", lang)
     st.text(
         "  ·  ".join(
             [

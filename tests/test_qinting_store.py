@@ -40,6 +40,7 @@ def test_transcript_is_masked_followed_and_listed(
             utterance("cv-1", 0, "我的手机13812345678收不到退款", ts=now - 30),
             utterance("cv-1", 1, "您好，我来帮您查", speaker="agent", agent_id="a-7", ts=now - 20),
             utterance("cv-2", 0, "红包用不了", reason="red_packet", channel="robot", ts=now - 10),
+            utterance("cv-2", 1, "小蜜为您服务", speaker="robot", channel="robot", ts=now - 9),
         ],
         redis_client,
     )
@@ -50,6 +51,10 @@ def test_transcript_is_masked_followed_and_listed(
     assert summary is not None
     assert (summary.agent_id, summary.customer_id) == ("a-7", "c-1")
     assert summary.wait_s == pytest.approx(10, abs=0.01)
+    assert summary.handled_by == "a-7"
+    robot_only = store.summary("cv-2")
+    assert robot_only is not None
+    assert (robot_only.handled_by, robot_only.wait_s) == ("robot", None)
     assert [s.conversation_id for s in store.live(now)] == ["cv-2", "cv-1"]
     assert [s.conversation_id for s in store.live(now, business_line="tmall", reason="refund")] == [
         "cv-1"
