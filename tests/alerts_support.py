@@ -41,7 +41,7 @@ teams:
   ops:
     name: 值班 Ops
     members: [alice, bob]
-    rotation: {{every: daily, start: "{time.strftime("%Y-%m-%d")}T00:00:00+00:00"}}
+    rotation: {{every: daily, start: "{time.strftime("%Y-%m-%d", time.gmtime())}T00:00:00+00:00"}}
   risk:
     name: 风控 Risk
     members: [carol]
