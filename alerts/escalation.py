@@ -132,6 +132,8 @@ class EscalationTimers:
         )
 
     def start(self) -> None:
+        # One INFO line per sweep run would drown the worker's log; keep warnings.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         _services[self.name] = self.service
         self.scheduler.start()
         self.scheduler.add_job(
