@@ -110,6 +110,19 @@ class QintingSettings(BaseModel):
     """How long "this conversation was already flagged by this rule" is remembered."""
     listen_role: Literal["viewer", "lead", "admin"] = "lead"
 
+    @field_validator("rules_file")
+    @classmethod
+    def _rules_file(cls, value: Path | None) -> Path | None:
+        """Validated at start: a bad rules file is one clear line, not a worker crash."""
+        if value is not None:
+            from alerts.transcript_rules import RuleFileError, load_rules
+
+            try:
+                load_rules(value)
+            except RuleFileError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
 
 class RadioSettings(BaseModel):
     """The nine o'clock radio (9点电台): when digests leave and how cases are grouped."""
