@@ -181,6 +181,9 @@ def test_bell_joins_the_conversation_alert_with_its_excerpt() -> None:
 def test_a_bad_rules_file_is_a_one_line_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "rules.yaml"
     bad.write_text("rules:\n  - id: x\n    patterns: ['(']\n", encoding="utf-8")
-    settings = load_settings(qinting={"rules_file": bad})
     with pytest.raises(ConfigError, match=r"GMD_QINTING__RULES_FILE: .*rules.yaml:2: rule 'x'"):
-        TranscriptRuleStage.from_settings(settings)
+        load_settings(qinting={"rules_file": bad})
+    good = tmp_path / "good.yaml"
+    good.write_text("rules:\n  - id: vip\n    keywords: [platinum]\n", encoding="utf-8")
+    stage = TranscriptRuleStage.from_settings(load_settings(qinting={"rules_file": good}))
+    assert [r.id for r in stage.rules.rules] == ["vip"]
