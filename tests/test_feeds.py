@@ -73,3 +73,13 @@ def test_catalog_is_big_enough_and_bilingual() -> None:
     assert label("business_line", "*", "en") == "All"
     assert label("business_line", "newline", "en") == "newline"
     assert len(codes("skill_group")) == sum(len(g) for g in SKILL_GROUPS.values())
+
+
+@pytest.mark.integration
+def test_publish_mixed_routes_each_event_to_its_feed(redis_client: redis.Redis, keys: Keys) -> None:
+    writer = FeedWriter(redis_client, keys, maxlen=1000)
+    items = [(feed, parse_event(feed, fields)) for feed, fields in VALID.items()] * 3
+    assert writer.publish_mixed(items) == 12
+    assert all(redis_client.xlen(keys.stream(feed)) == 3 for feed in VALID)
+    with pytest.raises(ValueError, match="does not belong"):
+        writer.publish_mixed([("voices", items[0][1])])
