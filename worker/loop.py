@@ -57,10 +57,22 @@ class WorkerStats:
     dead_letters: int = 0
     aborted: int = 0
     started: float = field(default_factory=time.time)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent per part: ``read``, ``parse``, ``stage:<Name>``, ``exec``, ``tick:<Name>``
+    (cheap to keep; tells which stage or ticker a slow worker spends its time in)."""
+
+    def spent(self, part: str, since: float) -> float:
+        """Add the time since ``since`` (``perf_counter``) to ``part``; returns now."""
+        now = time.perf_counter()
+        self.seconds[part] = self.seconds.get(part, 0.0) + now - since
+        return now
 
 
 class Worker:
-    """One consumer in the feed group, running ``stages`` per batch and ``tickers`` between."""
+    """One consumer in the feed group, running ``stages`` per batch and ``tickers`` between.
+
+    ``group`` is the feed group (``gmd-workers``); only the throughput bench uses another.
+    """
 
     def __init__(
         self,
@@ -69,8 +81,10 @@ class Worker:
         stages: Sequence[FeedStage],
         tickers: Sequence[Ticker] = (),
         name: str | None = None,
+        group: str = FEED_GROUP,
     ) -> None:
         self.client = client
+        self.group = group
         self.settings = settings
         self.keys = Keys(settings.redis_prefix, settings.streams)
         self.name = name or default_name()
@@ -129,7 +143,9 @@ class Worker:
                 break
             if max_events is not None and self.stats.events >= max_events:
                 break
-        log.info("worker %s: stopped after %d events", self.name, self.stats.events)
+        parts = sorted(self.stats.seconds.items(), key=lambda kv: -kv[1])
+        spent = ", ".join(f"{part} {sec:.1f}s" for part, sec in parts[:6])
+        log.info("worker %s: stopped after %d events (%s)", self.name, self.stats.events, spent)
         return self.stats
 
     def _pause(self, seconds: float) -> None:
@@ -170,26 +186,34 @@ class Worker:
                 if "NOGROUP" not in str(exc):
                     raise
                 log.info("worker %s: creating the consumer group on the feed streams", self.name)
-                groups.ensure_groups(self.client, self.keys)
+                groups.ensure_groups(self.client, self.keys, self.group)
                 return 0
             processed = self.commit(pipe, batch) if batch else 0
         self._run_tickers()
         return processed
 
     def _fetch(self, conn: Any) -> groups.Batch:
-        size = self.settings.worker.batch_size
-        batch = groups.read_own_pending(conn, self.keys, self.name, size)
+        started = time.perf_counter()
+        batch = self._next_batch(conn)
+        if batch:
+            self.stats.spent("read", started)
+        return batch
+
+    def _next_batch(self, conn: Any) -> groups.Batch:
+        size, group = self.settings.worker.batch_size, self.group
+        batch = groups.read_own_pending(conn, self.keys, self.name, size, group)
         if batch:
             return batch
         now = time.monotonic()
         if now >= self._next_claim:
             idle = self.settings.worker.claim_idle_ms
             self._next_claim = now + idle / 4000
-            batch = groups.claim_idle(conn, self.keys, self.name, idle, min(size, CLAIM_MAX))
+            batch = groups.claim_idle(conn, self.keys, self.name, idle, min(size, CLAIM_MAX), group)
             if batch:
                 log.info("worker %s: claimed %d idle entries", self.name, _count(batch))
                 return batch
-        return groups.read_new(conn, self.keys, self.name, size, self.settings.worker.block_ms)
+        block = self.settings.worker.block_ms
+        return groups.read_new(conn, self.keys, self.name, size, block, group)
 
     def commit(self, pipe: Any, batch: groups.Batch) -> int:
         """Apply ``batch`` (fetched on ``pipe``, which WATCHes the fence) and ack it in one
@@ -199,6 +223,7 @@ class Worker:
         dead = 0
         for feed, entries in batch.items():
             events: list[Event] = []
+            started = time.perf_counter()
             for entry_id, fields in entries:
                 if fields is None:
                     continue  # trimmed from the stream before anyone read it: just ack
@@ -207,14 +232,20 @@ class Worker:
                 except InvalidEvent as exc:
                     write_dead_letter(pipe, self.keys, feed, entry_id, fields, str(exc))
                     dead += 1
+            self.stats.spent("parse", started)
             if events and not self._apply_stages(feed, events, pipe):
                 return 0
-            pipe.xack(streams[feed], FEED_GROUP, *(eid for eid, _ in entries))
+            pipe.xack(streams[feed], self.group, *(eid for eid, _ in entries))
+        started = time.perf_counter()
         try:
             pipe.execute()
+            self.stats.spent("exec", started)
         except redis.WatchError:
             self.stats.aborted += 1
-            log.warning("worker %s: batch taken over by another worker; dropped here", self.name)
+            log.warning(
+                "worker %s: batch not committed (claimed by another worker, or connection lost)",
+                self.name,
+            )
             return 0
         count = _count(batch)
         self.stats.events += count
@@ -226,8 +257,10 @@ class Worker:
         """Queue every stage's writes; on a stage bug, log one line, keep the entries pending
         (retried after a pause, from this consumer's pending list) and commit nothing."""
         for stage in self._by_feed[feed]:
+            started = time.perf_counter()
             try:
                 stage.apply(feed, events, pipe)
+                self.stats.spent(f"stage:{type(stage).__name__}", started)
             except Exception as exc:
                 log.error("worker %s: stage %s failed on %s: %s; retrying the batch",
                           self.name, type(stage).__name__, feed, exc)  # fmt: skip
@@ -251,8 +284,10 @@ class Worker:
             if now < self._next_tick[i]:
                 continue
             self._next_tick[i] = now + ticker.interval_s
+            started = time.perf_counter()
             try:
                 ticker.tick()
+                self.stats.spent(f"tick:{type(ticker).__name__}", started)
             except REDIS_DOWN:
                 raise
             except Exception as exc:
