@@ -65,6 +65,10 @@ def test_events_in_expected_aggregates_out(
     publish(redis_client, keys, "voices", [voice(T0 + 4, text="客服电话打不通 13912345678")])
     worker = Worker(redis_client, settings, build_stages(settings, redis_client), name="w1")
     worker.run(max_events=7)
+    beat = keys.worker_heartbeat("w1")
+    assert 0 < redis_client.ttl(beat) <= settings.worker.heartbeat_ttl_s
+    worker.close()
+    assert not redis_client.exists(beat)
 
     for res, width in RESOLUTIONS.items():
         key = keys.aggregate(lay.CONTACTS, res, lay.bucket_start(T0 + 1, width))

@@ -96,6 +96,7 @@ class Worker:
         self._next_claim = 0.0
         self._next_beat = 0.0
         self._outage = False
+        self._previous_handlers: dict[int, Any] = {}
         self._by_feed = {
             feed: [s for s in self.stages if feed in s.feeds] for feed in self.keys.feed_streams
         }
@@ -107,14 +108,17 @@ class Worker:
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT finish the batch, then :meth:`run` returns (:meth:`close` restores
+        the previous handlers)."""
+
         def handler(signum: int, _frame: FrameType | None) -> None:
             log.info(
                 "worker %s: %s received, finishing the batch", self.name, signal.strsignal(signum)
             )
             self.stop()
 
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous_handlers[signum] = signal.signal(signum, handler)
 
     def run(self, max_events: int | None = None, once: bool = False) -> WorkerStats:
         """Consume until stopped (or ``max_events`` processed, or after one batch with
@@ -159,7 +163,8 @@ class Worker:
         log.error("worker %s: Redis unavailable (%s); retrying in %.1fs", self.name, exc, wait)
 
     def close(self) -> None:
-        """Stop tickers that own threads (their optional ``stop()``), drop the heartbeat."""
+        """Stop tickers that own threads (their optional ``stop()``), drop the heartbeat,
+        restore signal handlers."""
         for ticker in self.tickers:
             stop = getattr(ticker, "stop", None)
             if callable(stop):
@@ -171,6 +176,9 @@ class Worker:
                     )
         with contextlib.suppress(*REDIS_DOWN):
             self.client.delete(self.keys.worker_heartbeat(self.name))
+        for signum, previous in self._previous_handlers.items():
+            signal.signal(signum, previous)
+        self._previous_handlers.clear()
 
     # -- one iteration ------------------------------------------------------------
 
