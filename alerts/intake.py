@@ -76,8 +76,9 @@ class AlertIntake:
         return self._interval_s
 
     def start(self) -> None:
-        """Migrate (idempotent), create the consumer group, start the timers."""
+        """Migrate (idempotent), sync owners, create the consumer group, start the timers."""
         upgrade(self.service.settings.effective_database_url)
+        self.service.sync_owners()
         ensure_group(self.client, self.keys)
         if self.timers is not None:
             self.timers.start()

@@ -18,13 +18,18 @@ import apprise
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from datasources.settings import ConfigError
+
 EXAMPLE_FILE = Path(__file__).resolve().parent / "routing.example.yaml"
 
 TARGET_HELP = "oncall, next, team, person:ID, team:NAME or oncall:NAME"
 
 
-class RoutingError(Exception):
-    """The routing file is unusable; the message lists each problem with its line."""
+class RoutingError(ConfigError):
+    """The routing file is unusable; the message lists each problem with its line.
+
+    A :class:`ConfigError`, so whatever reports bad settings in one line reports this too.
+    """
 
 
 class _Strict(BaseModel):

@@ -176,6 +176,11 @@ class AlertService:
                 [RingView.of(r, [a for a in attempts if a.ring_id == r.id]) for r in rings],
             )
 
+    def sync_owners(self) -> None:
+        """Copy the routing file's teams, people and channels into the database."""
+        with self.sessions.begin() as session:
+            store.sync_owners(session, self.routing)
+
     def teams(self) -> dict[str, str]:
         """Team id → display name, from the routing file (the console's owner filter)."""
         return {tid: team.name for tid, team in self.routing.spec.teams.items()}

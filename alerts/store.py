@@ -12,14 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from alerts.anomaly import Anomaly, AnomalyStatus, Severity
 from alerts.lifecycle import Action, AlertStatus, Transition, transition
 from alerts.message import compose
-from alerts.models import Alert, AlertEvent, Ring, Silence
-from alerts.routing import ChainStep, Recipient, RouteDecision
+from alerts.models import Alert, AlertEvent, Channel, Person, Ring, Silence, Team
+from alerts.routing import ChainStep, Recipient, RouteDecision, Routing
 from datasources.settings import Settings
 
 MATCHER_FIELDS = ("business_line", "reason", "kind", "severity", "series")
@@ -337,3 +337,24 @@ def end(tx: Tx, alert: Alert, anomaly: Anomaly) -> Transition:
 def resume(tx: Tx, alert: Alert) -> None:
     """Back to open after an expiry: continue the chain where it stopped."""
     schedule_step(alert, alert.escalation_step, tx.now)
+
+
+def sync_owners(session: Session, routing: Routing) -> None:
+    """Mirror the routing file's teams, people and channels into their tables.
+
+    The file stays the source of truth; the tables let pages and reports join alerts
+    to owners without reading YAML.  Replaced whole: a few rows, changed rarely.
+    """
+    spec = routing.spec
+    session.execute(delete(Channel))
+    session.execute(delete(Person))
+    session.execute(delete(Team))
+    session.add_all(Person(id=pid, name=p.name) for pid, p in spec.people.items())
+    session.flush()
+    session.add_all(
+        Channel(person_id=pid, url=url) for pid, p in spec.people.items() for url in p.channels
+    )
+    session.add_all(
+        Team(name=tid, display=t.name, rotation=t.rotation.every, members=list(t.members))
+        for tid, t in spec.teams.items()
+    )

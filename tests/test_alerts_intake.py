@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import redis
 from alerts_support import anomaly
+from sqlalchemy import select
 
 from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus
-from alerts.intake import AlertIntake, ensure_group
+from alerts.intake import AlertIntake
+from alerts.models import Channel, Team
 from alerts.service import AlertService
 from datasources.keys import ALERTS_GROUP, Keys
 
@@ -31,6 +33,12 @@ def test_anomalies_on_the_stream_become_alerts_and_are_acknowledged(
     intake = AlertIntake(service, redis_client, "worker-1")
     intake.start()
     try:
+        with service.sessions() as session:  # owners mirrored from the routing file
+            assert {t.name: t.members for t in session.scalars(select(Team))} == {
+                "ops": ["alice", "bob"],
+                "risk": ["carol"],
+            }
+            assert len(session.scalars(select(Channel)).all()) == 3
         spike = anomaly()
         flag = anomaly("conversation:c-9", kind=AnomalyKind.TRANSCRIPT_FLAG, business_line="tmall")
         for a in (spike, spike, flag):
@@ -53,17 +61,19 @@ def test_entries_a_dead_consumer_held_are_taken_over(
     service: AlertService, redis_client: redis.Redis, keys: Keys
 ) -> None:
     fast = service.settings.model_copy(
-        update={"worker": service.settings.worker.model_copy(update={"claim_idle_ms": 100})}
+        update={"worker": service.settings.worker.model_copy(update={"claim_idle_ms": 500})}
     )
     service.settings = fast
-    ensure_group(redis_client, keys)
-    _publish(redis_client, keys, anomaly())
-    redis_client.xreadgroup(ALERTS_GROUP, "dead-worker", {keys.anomalies: ">"}, count=10)
     intake = AlertIntake(service, redis_client, "worker-2")
-    intake.tick()  # too fresh to claim, nothing new either
-    assert service.list_alerts() == []
-    time.sleep(0.15)
-    intake.tick()
-    assert len(service.list_alerts()) == 1
-    assert redis_client.xpending(keys.anomalies, ALERTS_GROUP)["pending"] == 0
-    intake.stop()
+    intake.start()
+    try:
+        _publish(redis_client, keys, anomaly())
+        redis_client.xreadgroup(ALERTS_GROUP, "dead-worker", {keys.anomalies: ">"}, count=10)
+        assert intake.take_batch() == 0  # too fresh to claim, nothing new either
+        assert service.list_alerts() == []
+        time.sleep(0.6)
+        assert intake.take_batch() == 1
+        assert len(service.list_alerts()) == 1
+        assert redis_client.xpending(keys.anomalies, ALERTS_GROUP)["pending"] == 0
+    finally:
+        intake.stop()
