@@ -2,10 +2,10 @@
 
 :class:`FeedWriter` is what the simulator (and any Python producer) uses: one
 ``XADD … MAXLEN ~ n`` per event, in pipelines, so the stream never outgrows the
-retention setting and a producer costs little more than a bare ``XADD`` loop
-(``bench/ingest.py`` measures exactly that).  It sends the raw command with a flat
-argument list (:func:`~datasources.schemas.wire_args`) rather than redis-py's
-``xadd()`` wrapper, whose argument checking would cost as much as the event itself.
+retention setting.  It sends the raw command with arguments already encoded
+(:func:`~datasources.schemas.wire_bytes`) rather than redis-py's ``xadd()``
+wrapper, whose argument checking and per-value encoding would cost more than the
+event itself; ``bench/ingest.py`` compares it with a bare ``xadd()`` loop.
 The dead letter keeps an event that broke the contract, with why, so a bad producer
 is visible and never blocks the worker.
 """
@@ -19,7 +19,7 @@ from typing import Any, Final
 import redis
 
 from datasources.keys import Keys
-from datasources.schemas import MODELS, Event, wire_args
+from datasources.schemas import MODELS, Event, wire_bytes
 
 Pipe = redis.Redis | Any
 """A client or a pipeline (redis-py types both loosely); writes are queued on either."""
@@ -56,7 +56,7 @@ class FeedWriter:
             raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
         target = self.client if pipeline is None else pipeline
         return target.execute_command(
-            "XADD", self._streams[feed], "MAXLEN", "~", self.maxlen, "*", *wire_args(event)
+            "XADD", self._streams[feed], "MAXLEN", "~", self.maxlen, "*", *wire_bytes(event)
         )
 
     def publish_many(self, feed: str, events: Iterable[Event]) -> int:
@@ -69,7 +69,7 @@ class FeedWriter:
             if type(event) is not model:
                 raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
             pipe.execute_command(  # type: ignore[no-untyped-call]
-                "XADD", key, "MAXLEN", "~", self.maxlen, "*", *wire_args(event)
+                "XADD", key, "MAXLEN", "~", self.maxlen, "*", *wire_bytes(event)
             )
             count += 1
             if count % BATCH == 0:
@@ -86,7 +86,7 @@ class FeedWriter:
         for feed, event in items:
             if type(event) is not MODELS.get(feed):
                 raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
-            command("XADD", streams[feed], "MAXLEN", "~", maxlen, "*", *wire_args(event))  # type: ignore[no-untyped-call]
+            command("XADD", streams[feed], "MAXLEN", "~", maxlen, "*", *wire_bytes(event))  # type: ignore[no-untyped-call]
             count += 1
             if count % BATCH == 0:
                 pipe.execute()
