@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.i18n import Language
-from dashboard.services import get_keys, get_redis, get_settings
+from dashboard.services import DOWN_ERRORS, ServiceDown, get_keys, get_redis, get_settings
 from datasources.catalog import label
 from datasources.conversations import ConversationStore, StoredUtterance
 from datasources.db import make_engine, make_sessionmaker
@@ -70,6 +70,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "act.need_excerpt": ("请先选择或填写摘录", "Pick or write an excerpt first"),
     "act.failed": ("操作失败：{error}", "That did not work: {error}"),
+    "act.unavailable": (
+        "实时数据或数据库暂不可用：{error}",
+        "Live data or the database is unavailable: {error}",
+    ),
     "sessions.title": ("本月亲听记录", "Listening sessions this month"),
     "sessions.mine": ("我的", "Mine"),
     "sessions.everyone": ("所有管理者", "Every manager"),
@@ -121,6 +125,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Sent daily at {time} ({tz}) with the previous day's published cases",
     ),
 }
+
+
+UNAVAILABLE: tuple[type[BaseException], ...] = (ServiceDown, *DOWN_ERRORS)
+"""What a page catches around Redis and database reads: it shows :func:`unavailable`."""
+
+
+def unavailable(exc: BaseException, lang: Language) -> None:
+    """Redis or the database is down: one line on the page, never a traceback."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    st.error(tr("act.unavailable", lang, error=f"{type(exc).__name__}: {first}"[:200]))
 
 
 def tr(key: str, lang: Language, **values: object) -> str:

@@ -17,7 +17,7 @@ from alerts.lifecycle import AlertError
 from alerts.transcript_rules import bell_anomaly
 from dashboard import qinting as q
 from dashboard.i18n import Language
-from dashboard.services import DOWN_ERRORS, get_alert_service
+from dashboard.services import get_alert_service
 from dashboard.users import User
 from datasources.catalog import label
 from datasources.conversations import ConversationSummary, StoredUtterance
@@ -144,8 +144,8 @@ def ring_the_bell(
     except AlertError as exc:
         st.error(q.tr("act.failed", lang, error=str(exc)))
         return
-    except DOWN_ERRORS as exc:
-        st.error(q.tr("act.failed", lang, error=type(exc).__name__))
+    except q.UNAVAILABLE as exc:
+        q.unavailable(exc, lang)
         return
     alert = receipt.alert
     rung[request_id] = alert.id

@@ -17,7 +17,7 @@ from dashboard import qinting as q
 from dashboard.i18n import Language, duration
 from dashboard.page import page_setup
 from dashboard.qinting_actions import actions_panel, notes_panel
-from dashboard.services import DOWN_ERRORS, get_settings
+from dashboard.services import get_settings
 from dashboard.users import User
 from datasources.catalog import Kind, codes, label
 from datasources.conversations import ConversationSummary, StoredUtterance, merge_transcript
@@ -69,8 +69,8 @@ def live_list(chosen: dict[str, str | None], lang: Language) -> None:
     now = time.time()
     try:
         rows = q.conversation_store().live(now, limit=50, **chosen)
-    except DOWN_ERRORS as exc:
-        st.error(q.tr("act.failed", lang, error=type(exc).__name__))
+    except q.UNAVAILABLE as exc:
+        q.unavailable(exc, lang)
         return
     if not rows:
         st.info(q.tr("listen.none", lang))
@@ -195,8 +195,8 @@ def live_transcript(conversation_id: str, session_id: int, lang: Language) -> No
         offset, new = store.follow(conversation_id, int(state["offset"]))  # type: ignore[call-overload]
         summary = store.summary(conversation_id)
         q.listening_store().touch(session_id, now=time.time())
-    except DOWN_ERRORS as exc:
-        st.warning(q.tr("act.failed", lang, error=type(exc).__name__))
+    except q.UNAVAILABLE as exc:
+        q.unavailable(exc, lang)
         new, offset, summary = [], int(state["offset"]), None  # type: ignore[call-overload]
     shown: list[StoredUtterance] = merge_transcript(state["shown"], new)  # type: ignore[arg-type]
     state["offset"], state["shown"] = offset, shown
@@ -232,9 +232,12 @@ def transcript_view(conversation_id: str, user: User, lang: Language) -> None:
 
 st.title(q.tr("listen.title", lang))
 conversation = st.query_params.get("conversation")
-if conversation:
-    transcript_view(conversation, user, lang)
-else:
-    chosen = filters_row(lang)
-    live_list(chosen, lang)
-    sessions_panel(user, lang)
+try:
+    if conversation:
+        transcript_view(conversation, user, lang)
+    else:
+        chosen = filters_row(lang)
+        live_list(chosen, lang)
+        sessions_panel(user, lang)
+except q.UNAVAILABLE as exc:
+    q.unavailable(exc, lang)

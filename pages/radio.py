@@ -27,7 +27,6 @@ settings = get_settings()
 user, lang = page_setup("viewer")
 tz = ZoneInfo(settings.radio.timezone)
 store = q.radio_store()
-store.ensure_business_line_channels(time.time())
 
 
 def pick_channel(lang: Language) -> int:
@@ -155,18 +154,22 @@ def new_channel(user: User, lang: Language) -> None:
 
 
 st.title(q.tr("radio.title", lang))
-channel_id = pick_channel(lang)
-tabs = st.tabs(
-    [
-        q.tr(k, lang)
-        for k in ("radio.digest", "radio.queue", "radio.subscriptions", "radio.channels")
-    ]
-)
-with tabs[0]:
-    programme(channel_id, st.session_state["radio-day-value"], lang)
-with tabs[1]:
-    curation(channel_id, user, lang)
-with tabs[2]:
-    subscriptions(channel_id, user, lang)
-with tabs[3]:
-    new_channel(user, lang)
+try:
+    store.ensure_business_line_channels(time.time())
+    channel_id = pick_channel(lang)
+    tabs = st.tabs(
+        [
+            q.tr(k, lang)
+            for k in ("radio.digest", "radio.queue", "radio.subscriptions", "radio.channels")
+        ]
+    )
+    with tabs[0]:
+        programme(channel_id, st.session_state["radio-day-value"], lang)
+    with tabs[1]:
+        curation(channel_id, user, lang)
+    with tabs[2]:
+        subscriptions(channel_id, user, lang)
+    with tabs[3]:
+        new_channel(user, lang)
+except q.UNAVAILABLE as exc:
+    q.unavailable(exc, lang)
