@@ -40,7 +40,9 @@ from worker.stages import FeedStage, Ticker
 
 log = logging.getLogger("gmd.worker")
 
-REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, OSError)
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+"""What "Redis went away" looks like (redis-py wraps socket errors; loading is a
+ConnectionError too): waited out with back-off, never a traceback."""
 CLAIM_MAX = 1000
 """Entries claimed per stream per round (the claim script unpacks them as arguments)."""
 STAGE_RETRY_S = 1.0

@@ -18,7 +18,7 @@ from alerts.intake import AlertIntake
 from alerts.masking import mask_pii
 from datasources.keys import Keys
 from datasources.redis_conn import connect
-from datasources.settings import Settings
+from datasources.settings import ConfigError, Settings
 from worker.aggregate import AggregationStage, FeedProgressStage
 from worker.detect import DetectionTicker
 from worker.loop import Worker, default_name
@@ -52,7 +52,7 @@ def worker_command(
     max_events: Annotated[
         int | None, typer.Option(help="Stop after processing at least this many events.")
     ] = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING …")] = "INFO",
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """Consume the feeds: aggregates, detection and alert intake (消费数据流)."""
     from gmd.cli import fail, settings_or_exit  # here: gmd.cli imports this module
@@ -64,13 +64,11 @@ def worker_command(
     if not settings.redis_url:
         fail("GMD_REDIS_URL is not set; `gmd run` starts Redis and the worker together")
     client = connect(settings.redis_url)
-    worker = Worker(
-        client,
-        settings,
-        build_stages(settings, client),
-        build_tickers(settings, client),
-        name=name or default_name(),
-    )
+    try:
+        stages, tickers = build_stages(settings, client), build_tickers(settings, client)
+    except ConfigError as exc:
+        fail(f"configuration error: {exc}")
+    worker = Worker(client, settings, stages, tickers, name=name or default_name())
     worker.install_signal_handlers()
     try:
         worker.run(max_events=max_events, once=once)
