@@ -33,6 +33,7 @@ from alerts.service import AlertService
 log = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"
+RECHECK_AFTER_DUE_S = 15.0
 
 _services: dict[str, AlertService] = {}
 """Service per scheduler name; job functions find theirs here (jobs store only ids)."""
@@ -122,6 +123,8 @@ class EscalationTimers:
     def __init__(self, service: AlertService, engine: Engine, name: str = "alerts") -> None:
         self.service = service
         self.name = name
+        self._armed: dict[str, float] = {}
+        """Job id → when to look it up again (see :meth:`_arm`)."""
         self.scheduler = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
@@ -163,7 +166,15 @@ class EscalationTimers:
             log.exception("alert timer sweep failed")
 
     def _arm(self, alert_id: int, escalation_id: str, due: float) -> None:
+        """Make sure a job exists for this step.  Steps this process saw armed are not
+        looked up again until well past their due time: if the alert still names the
+        step then, its job ran without effect (or vanished) and is armed once more."""
         job_id = f"esc:{alert_id}:{escalation_id}"
+        now = self.service.clock()
+        if self._armed.get(job_id, -1.0) > now:
+            return
+        self._armed = {j: t for j, t in self._armed.items() if t > now}
+        self._armed[job_id] = max(due, now) + RECHECK_AFTER_DUE_S
         if self.scheduler.get_job(job_id, jobstore="default") is not None:
             return
         kwargs: dict[str, Any] = {
