@@ -103,7 +103,19 @@ def test_events_in_expected_aggregates_out(
     assert snap.voices == {("tmall", "weibo"): (1, 1)}
     history = reader.series_history("contacts:tmall:*:*", minutes=2)
     assert history["value"].tolist() == [3.0, 1.0]
+    chat = reader.series_history("contacts:tmall:refund:chat", minutes=2)
+    assert chat["value"].tolist() == [3.0, 0.0]
+    waited = reader.series_history("queue:tmall_after_sale", minutes=2, metric="longest_wait_s")
+    assert waited["value"].tolist() == [12.0, 12.0]
     assert "contacts:tmall:refund:robot" in reader.known_series()
+    lines = reader.contacts_by_business_line(hours=1)
+    assert lines.groupby("business_line")["contacts"].sum().to_dict() == {"tmall": 4}
+    voices = reader.voices_summary(minutes=2)
+    assert voices[["source", "total", "negative", "negative_share"]].values.tolist() == [
+        ["weibo", 1, 1, 1.0]
+    ]
+    sparkline = reader.kpi_history(minutes=3)
+    assert sparkline["contacts_per_min"].tolist()[-1] == 3.0 and len(sparkline) == 3
 
 
 def test_invalid_event_dead_lettered_once_and_consumer_goes_on(
