@@ -22,7 +22,10 @@ from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import AlertService
+from dashboard.history import HistoryCache
+from dashboard.i18n import Language
 from dashboard.wall_data import WallSnapshot, load_wall
+from dashboard.widgets import WallView, build_wall
 from datasources.aggregates import AggregateReader
 from datasources.db import make_engine
 from datasources.keys import Keys
@@ -117,30 +120,46 @@ def _outage() -> _Outage:
     return _Outage()
 
 
-class _SnapshotCache:
-    """Recent snapshots by (view, alerts version, time slot), shared across sessions."""
+WallKey = tuple[str, str, int, int]
+"""(view, language, alerts version, time slot)."""
+
+
+class _WallCache:
+    """Recently built walls, shared by every session: the first session of a time slot
+    builds (others wait for it, then reuse), so fifty walls cost one build."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entries: dict[tuple[str, int, int], WallSnapshot] = {}
+        self.building = threading.Lock()
+        self.entries: dict[WallKey, tuple[WallSnapshot, WallView]] = {}
 
     def get_or_build(
-        self, key: tuple[str, int, int], build: Callable[[], WallSnapshot]
-    ) -> WallSnapshot:
+        self, key: WallKey, build: Callable[[], tuple[WallSnapshot, WallView]]
+    ) -> tuple[WallSnapshot, WallView]:
         with self.lock:
             hit = self.entries.get(key)
         if hit is not None:
             return hit
-        snapshot = build()
-        with self.lock:
-            self.entries = {k: v for k, v in self.entries.items() if k[2] >= key[2] - 1}
-            self.entries[key] = snapshot
-        return snapshot
+        with self.building:
+            with self.lock:
+                hit = self.entries.get(key)
+            if hit is not None:
+                return hit
+            built = build()
+            with self.lock:
+                self.entries = {k: v for k, v in self.entries.items() if k[3] >= key[3] - 1}
+                self.entries[key] = built
+            return built
 
 
 @st.cache_resource(show_spinner=False)
-def _snapshots() -> _SnapshotCache:
-    return _SnapshotCache()
+def _history() -> HistoryCache:
+    return HistoryCache()
+
+
+@st.cache_resource(show_spinner=False)
+def _walls() -> _WallCache:
+    return _WallCache()
 
 
 def alerts_version() -> int:
@@ -148,33 +167,36 @@ def alerts_version() -> int:
     return int(raw) if raw else 0
 
 
-def wall_snapshot(business_line: str | None) -> WallSnapshot:
-    """This refresh's snapshot (shared for ``refresh_s / 2`` between sessions).
+def wall(business_line: str | None, lang: Language) -> tuple[WallSnapshot, WallView]:
+    """This refresh's wall for one view and language, shared between sessions for
+    ``refresh_s / 2``, rebuilt at once when an alert changes (``alerts_changed``).
 
     Raises :class:`ServiceDown` when Redis or the database is unreachable and
     records when the outage began, for the banner."""
     settings = get_settings()
     slot_s = max(settings.refresh_s / 2, 0.5)
 
-    def build() -> WallSnapshot:
-        return load_wall(
+    def build() -> tuple[WallSnapshot, WallView]:
+        snapshot = load_wall(
             get_reader(),
             get_alert_service(),
+            _history(),
             business_line=business_line,
             stale_after_s=settings.stale_after_s,
             obstacles_max=settings.screens.obstacles_max,
             verbatims_n=settings.screens.verbatims_per_obstacle,
         )
+        return snapshot, build_wall(snapshot, None, business_line, lang, settings)
 
     try:
         version = guarded(alerts_version)
-        key = (business_line or "*", version, int(time.time() / slot_s))
-        snapshot = guarded(lambda: _snapshots().get_or_build(key, build))
+        key = (business_line or "*", lang, version, int(time.time() / slot_s))
+        built = guarded(lambda: _walls().get_or_build(key, build))
     except ServiceDown:
         _outage().failed()
         raise
     _outage().recovered()
-    return snapshot
+    return built
 
 
 def outage_since() -> float | None:

@@ -18,6 +18,7 @@ from typing import Protocol
 import pandas as pd
 
 from alerts.views import AlertView
+from dashboard.history import HistoryCache
 from datasources.aggregates import FeedFreshness, KpiSnapshot, VoiceSample
 
 FEEDS: tuple[str, ...] = ("contacts", "queue", "voices")
@@ -155,7 +156,8 @@ def load_onsets(alerts: AlertSource, since: float) -> list[tuple[float, str, str
 
 def load_wall(
     reader: AggregateSource,
-    alerts: AlertSource | None,
+    alerts: AlertSource,
+    history: HistoryCache,
     *,
     business_line: str | None,
     stale_after_s: float,
@@ -163,23 +165,33 @@ def load_wall(
     verbatims_n: int,
     now_wall: float | None = None,
 ) -> WallSnapshot:
-    """Read one refresh's worth of aggregates and alerts (raises on a dead Redis/DB;
-    the caller turns that into a banner)."""
+    """Read one refresh's worth of aggregates and alerts: a fixed number of reads,
+    however long the day and however heavy the traffic (``history`` keeps closed
+    minutes).  Raises on a dead Redis or database; the caller shows a banner."""
     now_wall = time.time() if now_wall is None else now_wall
+    line = business_line
     data_now = reader.data_now()
-    obstacles = load_obstacles(alerts, business_line, obstacles_max, verbatims_n) if alerts else []
-    day_ago = (data_now or now_wall) - 24 * 3600
-    onsets = load_onsets(alerts, day_ago) if alerts else []
+    kpi_history = history.frame("kpis", line, 60).update(
+        lambda m: reader.kpi_history(minutes=m, business_line=line),
+        lambda: reader.kpi_history(minutes=60, business_line=line),
+    )
+    voices = history.frame("voices", None, 60).update(
+        lambda m: reader.voices_summary(minutes=m), lambda: reader.voices_summary(minutes=60)
+    )
+    contacts = history.frame("contacts", None, 24 * 60).update(
+        lambda m: reader.contacts_by_business_line(hours=m / 60, resolution="1m"),
+        lambda: reader.contacts_by_business_line(hours=24, resolution="1m"),
+    )
     return WallSnapshot(
         taken_wall=now_wall,
         data_now=data_now,
-        business_line=business_line,
-        kpis=reader.kpis(business_line=business_line).as_dict(),
-        kpi_history=reader.kpi_history(minutes=60, business_line=business_line),
+        business_line=line,
+        kpis=reader.kpis(business_line=line).as_dict(),
+        kpi_history=kpi_history,
         feeds=feed_states(reader.freshness(), now_wall, stale_after_s),
-        obstacles=obstacles,
-        voices=reader.voices_summary(minutes=60),
+        obstacles=load_obstacles(alerts, line, obstacles_max, verbatims_n),
+        voices=voices,
         negative_voices=reader.latest_negative_voices(5),
-        contacts=reader.contacts_by_business_line(hours=24, resolution="1m"),
-        onsets=onsets,
+        contacts=contacts,
+        onsets=load_onsets(alerts, (data_now or now_wall) - 24 * 3600),
     )

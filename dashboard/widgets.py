@@ -1,16 +1,20 @@
-"""The wall's panels, drawn from one :class:`~dashboard.wall_data.WallSnapshot`.
+"""The wall's panels, built from one :class:`~dashboard.wall_data.WallSnapshot`.
 
-Each panel is one HTML block or one Plotly chart with a stable key, so a
-fragment refresh replaces content in place.  All customer text and labels go
-through :mod:`dashboard.markup`, which renders them inert.
+:func:`build_wall` turns a snapshot into HTML blocks and figures once (pure, and
+shared by every session showing the same snapshot in the same language);
+:func:`show_wall` sends them as a fixed sequence of elements with stable keys,
+so a fragment refresh replaces content in place.  All customer text and labels
+go through :mod:`dashboard.markup`, which renders them inert.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts, markup
@@ -33,9 +37,9 @@ def view_name(business_line: str | None, lang: Language) -> str:
     )
 
 
-def header(snapshot: WallSnapshot | None, view: str | None, lang: Language, tz: str) -> None:
+def header_html(snapshot: WallSnapshot | None, view: str | None, lang: Language, tz: str) -> str:
     stamp = snapshot.data_now if snapshot and snapshot.data_now else time.time()
-    st.html(
+    return (
         '<div style="display:flex;justify-content:space-between;align-items:baseline">'
         f'<span class="gmd-title">{markup.plain(translate("app.title", lang))} · '
         f"{markup.plain(view_name(view, lang))}</span>"
@@ -45,9 +49,9 @@ def header(snapshot: WallSnapshot | None, view: str | None, lang: Language, tz: 
     )
 
 
-def banners(
+def banners_html(
     feeds: list[FeedState], outage: tuple[float, str] | None, lang: Language, tz: str
-) -> None:
+) -> str:
     """One line per stale feed, or one red line while Redis/the database is down."""
     parts = []
     if outage is not None:
@@ -67,10 +71,10 @@ def banners(
                 )
             parts.append(markup.banner_html("stale", text))
     # Always one element, so panels below keep their positions and nothing re-mounts.
-    st.html('<div class="gmd-banners">' + "".join(parts) + "</div>")
+    return '<div class="gmd-banners">' + "".join(parts) + "</div>"
 
 
-def kpi_tiles(snapshot: WallSnapshot, settings: Settings, lang: Language) -> None:
+def kpi_tiles_html(snapshot: WallSnapshot, settings: Settings, lang: Language) -> str:
     tiles = []
     history = snapshot.kpi_history
     for spec in kpi_specs(settings.targets):
@@ -82,7 +86,7 @@ def kpi_tiles(snapshot: WallSnapshot, settings: Settings, lang: Language) -> Non
         tiles.append(
             markup.kpi_tile_html(translate(f"kpi.{spec.key}", lang), text, status, target, spark)
         )
-    st.html(
+    return (
         '<div class="gmd-tiles" data-testid="gmd-kpis" '
         'style="display:grid;grid-template-columns:repeat(8,1fr);gap:8px">'
         + "".join(tiles)
@@ -100,12 +104,11 @@ def obstacle_title(obstacle: Obstacle, lang: Language) -> str:
     return " · ".join(parts)
 
 
-def obstacles_panel(snapshot: WallSnapshot, lang: Language, tz: str, now: float) -> None:
+def obstacles_html(snapshot: WallSnapshot, lang: Language, tz: str, now: float) -> str:
     title = f'<div class="gmd-panel-title">{markup.plain(translate("panel.obstacles", lang))}</div>'
     if not snapshot.obstacles:
         none = markup.plain(translate("obstacles.none", lang))
-        st.html(f'{title}<div class="gmd-empty" data-testid="gmd-obstacles">{none}</div>')
-        return
+        return f'{title}<div class="gmd-empty" data-testid="gmd-obstacles">{none}</div>'
     cards = []
     for ob in snapshot.obstacles:
         since = translate(
@@ -138,7 +141,7 @@ def obstacles_panel(snapshot: WallSnapshot, lang: Language, tz: str, now: float)
                 alert_id=str(ob.alert_id),
             )
         )
-    st.html(
+    return (
         title + '<div data-testid="gmd-obstacles" '
         'style="display:grid;grid-template-columns:1fr 1fr;column-gap:8px">'
         + "".join(cards)
@@ -146,54 +149,101 @@ def obstacles_panel(snapshot: WallSnapshot, lang: Language, tz: str, now: float)
     )
 
 
-def voices_panel(snapshot: WallSnapshot, lang: Language, tz: str) -> None:
-    sources = {code: label("source", code, lang) for code in snapshot.voices.get("source", [])}
-    st.html(
-        f'<div class="gmd-panel-title">{markup.plain(translate("panel.voices", lang))} · '
-        f"{markup.plain(translate('voices.negative_share', lang))}</div>"
-    )
-    st.plotly_chart(
-        charts.negative_share_figure(snapshot.voices, tz=tz, height=120),
-        key="wall-voices-share",
-        config={"displayModeBar": False},
-        width="stretch",
-    )
-    st.html(
-        f'<div class="gmd-panel-title">{markup.plain(translate("voices.by_source", lang))}</div>'
-    )
-    st.plotly_chart(
-        charts.volume_by_source_figure(snapshot.voices, labels=sources, height=150),
-        key="wall-voices-sources",
-        config={"displayModeBar": False},
-        width="stretch",
-    )
+def panel_title(key: str, lang: Language, suffix_key: str | None = None) -> str:
+    text = translate(key, lang) + (f" · {translate(suffix_key, lang)}" if suffix_key else "")
+    return f'<div class="gmd-panel-title">{markup.plain(text)}</div>'
+
+
+def negative_voices_html(snapshot: WallSnapshot, lang: Language, tz: str) -> str:
     lines = [
         markup.voice_line_html(label("source", v.source, lang), clock(v.ts, tz, "%H:%M"), v.text)
         for v in snapshot.negative_voices
     ] or [f'<div class="gmd-empty">{markup.plain(translate("voices.none", lang))}</div>']
-    st.html(
-        f'<div class="gmd-panel-title">{markup.plain(translate("voices.latest", lang))}</div>'
-        '<div data-testid="gmd-voices">' + "".join(lines) + "</div>"
+    return (
+        panel_title("voices.latest", lang)
+        + '<div data-testid="gmd-voices">'
+        + "".join(lines)
+        + "</div>"
     )
 
 
-def contacts_panel(snapshot: WallSnapshot, lang: Language, tz: str, height: int) -> None:
+@dataclass(frozen=True)
+class WallView:
+    """Everything the wall draws, built once per snapshot and language and shared by
+    every session showing it (each session then only sends it)."""
+
+    header: str
+    banners: str
+    tiles: str
+    obstacles: str
+    voices_share: go.Figure
+    voices_sources: go.Figure
+    negative_voices: str
+    contacts: go.Figure
+    lang: Language
+
+
+def build_wall(
+    snapshot: WallSnapshot,
+    outage: tuple[float, str] | None,
+    view: str | None,
+    lang: Language,
+    settings: Settings,
+    now: float | None = None,
+) -> WallView:
+    """The wall's HTML blocks and figures for one snapshot (pure: no Streamlit calls)."""
+    tz = settings.screens.timezone
+    now = time.time() if now is None else now
+    sources = {code: label("source", code, lang) for code in snapshot.voices.get("source", [])}
     lines = {}
     if "business_line" in snapshot.contacts:
         lines = {
             c: label("business_line", c, lang) for c in snapshot.contacts["business_line"].unique()
         }
-    st.html(f'<div class="gmd-panel-title">{markup.plain(translate("panel.contacts", lang))}</div>')
-    st.plotly_chart(
-        charts.contacts_figure(
+    return WallView(
+        header=header_html(snapshot, view, lang, tz),
+        banners=banners_html(snapshot.feeds, outage, lang, tz),
+        tiles=kpi_tiles_html(snapshot, settings, lang),
+        obstacles=obstacles_html(snapshot, lang, tz, now),
+        voices_share=charts.negative_share_figure(snapshot.voices, tz=tz, height=120),
+        voices_sources=charts.volume_by_source_figure(snapshot.voices, labels=sources, height=150),
+        negative_voices=negative_voices_html(snapshot, lang, tz),
+        contacts=charts.contacts_figure(
             snapshot.contacts,
             snapshot.onsets,
             labels=lines,
             tz=tz,
-            height=height,
+            height=250,
             onset_label=translate("chart.onset", lang),
         ),
-        key="wall-contacts",
-        config={"displayModeBar": False},
-        width="stretch",
+        lang=lang,
     )
+
+
+def _chart(figure: go.Figure, key: str) -> None:
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False}, width="stretch")
+
+
+def show_wall(wall: WallView) -> None:
+    """Send a built wall: a fixed sequence of elements with stable keys, so a refresh
+    updates them in place."""
+    st.html(wall.header)
+    st.html(wall.banners)
+    st.html(wall.tiles)
+    left, right = st.columns([0.6, 0.4], gap="small")
+    with left:
+        st.html(wall.obstacles)
+    with right:
+        st.html(panel_title("panel.voices", wall.lang, "voices.negative_share"))
+        _chart(wall.voices_share, "wall-voices-share")
+        st.html(panel_title("voices.by_source", wall.lang))
+        _chart(wall.voices_sources, "wall-voices-sources")
+        st.html(wall.negative_voices)
+    st.html(panel_title("panel.contacts", wall.lang))
+    _chart(wall.contacts, "wall-contacts")
+
+
+def show_outage_only(view: str | None, outage: tuple[float, str], lang: Language, tz: str) -> None:
+    """No data received yet and the store is down: the title and the red banner."""
+    st.html(header_html(None, view, lang, tz))
+    st.html(banners_html([], outage, lang, tz))

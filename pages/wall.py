@@ -16,7 +16,7 @@ from dashboard import widgets
 from dashboard.i18n import Language
 from dashboard.page import page_setup
 from dashboard.playlist import Playlist, PlaylistError, parse_playlist
-from dashboard.services import ServiceDown, get_settings, outage_since, wall_snapshot
+from dashboard.services import ServiceDown, get_settings, outage_since, wall
 from dashboard.wall_data import WallSnapshot
 
 LAST_SNAPSHOT = "gmd_wall_last"
@@ -35,38 +35,25 @@ except PlaylistError as exc:
     st.stop()
 
 
-def draw(
-    snapshot: WallSnapshot, outage: tuple[float, str] | None, view: str | None, lang: Language
-) -> None:
-    tz = settings.screens.timezone
-    widgets.header(snapshot, view, lang, tz)
-    widgets.banners(snapshot.feeds, outage, lang, tz)
-    widgets.kpi_tiles(snapshot, settings, lang)
-    left, right = st.columns([0.6, 0.4], gap="small")
-    with left:
-        widgets.obstacles_panel(snapshot, lang, tz, time.time())
-    with right:
-        widgets.voices_panel(snapshot, lang, tz)
-    widgets.contacts_panel(snapshot, lang, tz, height=250)
+def show_outage(view: str | None, outage: tuple[float, str], lang: Language) -> None:
+    """The last snapshot of this view under a red banner (or just the banner)."""
+    last = st.session_state.get(LAST_SNAPSHOT)
+    if isinstance(last, WallSnapshot) and last.business_line == view:
+        widgets.show_wall(widgets.build_wall(last, outage, view, lang, settings))
+    else:
+        widgets.show_outage_only(view, outage, lang, settings.screens.timezone)
 
 
 @st.fragment(run_every=settings.refresh_s)
 def live_wall(playlist: Playlist, lang: Language) -> None:
     view = playlist.view_at(time.time())
-    outage: tuple[float, str] | None = None
-    snapshot: WallSnapshot | None
     try:
-        snapshot = wall_snapshot(view)
-        st.session_state[LAST_SNAPSHOT] = snapshot
+        snapshot, built = wall(view, lang)
     except ServiceDown as exc:
-        outage = (outage_since() or time.time(), exc.part)
-        snapshot = st.session_state.get(LAST_SNAPSHOT)
-        if snapshot is None or snapshot.business_line != view:
-            widgets.header(None, view, lang, settings.screens.timezone)
-            widgets.banners([], outage, lang, settings.screens.timezone)
-            return
-    assert snapshot is not None
-    draw(snapshot, outage, view, lang)
+        show_outage(view, (outage_since() or time.time(), exc.part), lang)
+        return
+    st.session_state[LAST_SNAPSHOT] = snapshot
+    widgets.show_wall(built)
 
 
 live_wall(playlist, lang)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from dashboard.history import RollingFrame
 from dashboard.i18n import LABELS, duration, translate
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.markup import obstacle_card_html, plain, sparkline_svg
@@ -194,3 +197,35 @@ def test_durations(seconds: float, zh: str, en: str) -> None:
     assert translate("banner.stale", "en", feed="Queue", time="14:02:11") == (
         "Queue feed stale since 14:02:11"
     )
+
+
+def _minutes(start: int, count: int, value: float) -> pd.DataFrame:
+    times = pd.to_datetime([(start + i) * 60 for i in range(count)], unit="s", utc=True)
+    return pd.DataFrame({"time": times, "v": [value] * count})
+
+
+def test_rolling_history_rereads_only_recent_minutes_and_trims_the_window() -> None:
+    frame = RollingFrame(window_minutes=10)
+    reads: list[str] = []
+
+    def recent(end: int) -> Callable[[int], pd.DataFrame]:
+        def read(m: int) -> pd.DataFrame:
+            reads.append(f"recent{m}")
+            return _minutes(end - m + 1, m, float(end))
+
+        return read
+
+    def window(end: int) -> Callable[[], pd.DataFrame]:
+        def read() -> pd.DataFrame:
+            reads.append("window")
+            return _minutes(end - 9, 10, 0.0)
+
+        return read
+
+    first = frame.update(recent(100), window(100))
+    assert reads == ["recent3", "window"] and len(first) == 10
+    second = frame.update(recent(101), window(101))
+    assert reads[-1] == "recent3" and len(second) == 10
+    assert second["v"].tolist() == [0.0] * 7 + [101.0] * 3
+    frame.update(recent(120), window(120))  # a gap longer than the recent minutes
+    assert reads[-1] == "window"
