@@ -21,54 +21,17 @@ from typing import Any
 
 import redis
 
-from alerts.masking import mask_pii
+from datasources.conversations_write import (
+    RECORD_CONTACTS,
+    RECORD_UTTERANCES,
+    contact_batch,
+    utterance_batch,
+)
 from datasources.keys import Keys
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import QintingSettings
 
 Pipeline = redis.client.Pipeline
-
-RECORD_UTTERANCES = """
-local batch = cjson.decode(ARGV[1])
-local ttl, keep, horizon = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-for _, c in ipairs(batch.conversations) do
-  redis.call('RPUSH', c.list, unpack(c.items))
-  redis.call('LTRIM', c.list, -keep, -1)
-  redis.call('HSET', c.meta, unpack(c.context))
-  redis.call('HSETNX', c.meta, 'started', c.started)
-  if c.customer_at then redis.call('HSETNX', c.meta, 'first_customer_ts', c.customer_at) end
-  if c.agent_at then redis.call('HSETNX', c.meta, 'first_agent_ts', c.agent_at) end
-  if c.robot then redis.call('HSET', c.meta, 'robot', '1') end
-  if c.final then
-    redis.call('HSET', c.meta, 'final', '1')
-    redis.call('ZREM', batch.live, c.id)
-    redis.call('ZREM', c.topic, c.id)
-  else
-    redis.call('ZADD', batch.live, c.last, c.id)
-    redis.call('ZADD', c.topic, c.last, c.id)
-  end
-  redis.call('EXPIRE', c.list, ttl)
-  redis.call('EXPIRE', c.meta, ttl)
-end
-for _, live in ipairs(batch.indexes) do
-  redis.call('ZREMRANGEBYSCORE', live, '-inf', horizon)
-  redis.call('EXPIRE', live, ttl)
-end
-return #batch.conversations
-"""
-"""One batch of utterances, grouped by conversation (key names come from :class:`Keys`)."""
-
-RECORD_CONTACTS = """
-local items = cjson.decode(ARGV[1])
-local keep, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
-for _, item in ipairs(items) do
-  redis.call('LPUSH', item[1], item[2])
-  redis.call('LTRIM', item[1], 0, keep - 1)
-  redis.call('EXPIRE', item[1], ttl)
-end
-return #items
-"""
-"""One batch of contacts: ``[[customer list key, contact JSON], …]``, newest last."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +42,6 @@ class StoredUtterance:
     ts: float
     speaker: str
     text: str
-
-    def to_json(self) -> str:
-        # Spelled out rather than dataclasses.asdict: this runs for every utterance.
-        fields = {"seq": self.seq, "ts": self.ts, "speaker": self.speaker, "text": self.text}
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> StoredUtterance:
@@ -166,102 +124,32 @@ class ConversationStore:
     def record_utterances(
         self, utterances: Sequence[Utterance], pipeline: Pipeline | None = None
     ) -> None:
-        """Append masked utterances, update each conversation's context and live index.
-
-        The batch is grouped by conversation here and applied by one script call
-        (:data:`RECORD_UTTERANCES`): at thousands of utterances a second, one command
-        per batch instead of a dozen per utterance is what keeps the worker ahead."""
+        """Append masked utterances, update each conversation's context and live index
+        (one script call per batch, see :mod:`datasources.conversations_write`)."""
         if not utterances:
             return
-        conversations: dict[str, dict[str, Any]] = {}
-        indexes = {self.keys.live_conversations}
-        for u in utterances:
-            c = conversations.get(u.conversation_id)
-            if c is None:
-                topic = self.keys.live_conversations_on(u.business_line, u.reason)
-                indexes.add(topic)
-                c = conversations[u.conversation_id] = {
-                    "id": u.conversation_id,
-                    "list": self.keys.conversation(u.conversation_id),
-                    "meta": self.keys.conversation_meta(u.conversation_id),
-                    "topic": topic,
-                    "items": [],
-                    "context": {},
-                    "started": repr(u.ts),
-                    "final": False,
-                }
-            text = StoredUtterance(u.seq, u.ts, u.speaker.value, mask_pii(u.text))
-            c["items"].append(text.to_json())
-            c["context"].update(
-                business_line=u.business_line,
-                reason=u.reason,
-                channel=u.channel.value,
-                skill_group=u.skill_group,
-                last_ts=repr(u.ts),
-            )
-            if u.customer_id:
-                c["context"]["customer_id"] = u.customer_id
-            if u.agent_id:
-                c["context"]["agent_id"] = u.agent_id
-            if u.speaker.value == "customer":
-                c.setdefault("customer_at", repr(u.ts))
-            elif u.speaker.value == "agent":
-                c.setdefault("agent_at", repr(u.ts))
-            else:
-                c["robot"] = True
-            c["last"] = repr(u.ts)
-            c["final"] = c["final"] or u.final
-        for c in conversations.values():
-            c["context"] = [x for pair in c["context"].items() for x in pair]
-        newest = max(u.ts for u in utterances)
-        batch = {
-            "live": self.keys.live_conversations,
-            "conversations": list(conversations.values()),
-            "indexes": sorted(indexes),
-        }
         target = pipeline if pipeline is not None else self.client
         target.eval(
             RECORD_UTTERANCES,
             0,
-            json.dumps(batch, ensure_ascii=False, separators=(",", ":")),
+            utterance_batch(utterances, self.keys, self.settings),
             self.settings.conversation_ttl_s,
             self.settings.max_utterances,
-            repr(newest - 2 * self.settings.live_window_s),
+            repr(max(u.ts for u in utterances) - 2 * self.settings.live_window_s),
         )
 
     def record_contacts(
         self, contacts: Iterable[ContactEvent], pipeline: Pipeline | None = None
     ) -> None:
-        """Keep each customer's last few contacts, newest first, for the listener's context.
-
-        Contacts are the busiest feed, so the batch is one script call
-        (:data:`RECORD_CONTACTS`) rather than three commands per contact."""
-        items = [
-            [
-                self.keys.customer_contacts(c.customer_id),
-                json.dumps(
-                    {
-                        "ts": c.ts,
-                        "business_line": c.business_line,
-                        "reason": c.reason,
-                        "channel": c.channel.value,
-                        "handled_by": c.handled_by.value,
-                        "waited_s": c.waited_s,
-                        "outcome": c.outcome.value,
-                    },
-                    separators=(",", ":"),
-                ),
-            ]
-            for c in contacts
-            if c.customer_id
-        ]
-        if not items:
+        """Keep each customer's last few contacts, newest first, for the listener's context."""
+        batch = contact_batch(contacts, self.keys)
+        if batch is None:
             return
         target = pipeline if pipeline is not None else self.client
         target.eval(
             RECORD_CONTACTS,
             0,
-            json.dumps(items, ensure_ascii=False, separators=(",", ":")),
+            batch,
             self.settings.customer_contacts,
             self.settings.customer_contacts_ttl_s,
         )
