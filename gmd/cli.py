@@ -52,6 +52,7 @@ def main() -> None:
 from alerts.cli import alerts_app, db_app  # noqa: E402
 from alerts.detection_cli import backtest_command  # noqa: E402
 from alerts.radio_cli import radio_app  # noqa: E402
+from dashboard.users_cli import users_app  # noqa: E402
 from datasources.simulator.runner import simulate_command  # noqa: E402
 from gmd.run import run_command  # noqa: E402
 from worker.main import worker_command  # noqa: E402
@@ -63,3 +64,4 @@ app.command("backtest")(backtest_command)
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(db_app, name="db")
 app.add_typer(radio_app, name="radio")
+app.add_typer(users_app, name="users")
