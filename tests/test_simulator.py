@@ -218,3 +218,21 @@ def test_labels_file_round_trips(tmp_path: object, incidents: list[Incident]) ->
         "magnitude",
     }
     assert read_labels(path) == sim.labels
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90.0), ("15m", 900.0), ("2h", 7200.0), ("1d", 86400.0), ("1.5h", 5400.0)],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    from datasources.simulator.runner import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-5m", "3w"])
+def test_parse_duration_rejects_nonsense(text: str) -> None:
+    from datasources.simulator.runner import parse_duration
+
+    with pytest.raises(ValueError, match="expected a duration"):
+        parse_duration(text)
