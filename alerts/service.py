@@ -21,21 +21,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from alerts import store
+from alerts import folding, queries, store
 from alerts.anomaly import Anomaly, AnomalyStatus
 from alerts.lifecycle import Action, AlertError, AlertStatus, InvalidInput, QualityLabel
-from alerts.models import Alert, AlertEvent, MissedIncident, Ring, RingAttempt, Silence
-from alerts.quality import QualityReport, quality_report
+from alerts.models import Alert, MissedIncident, Ring, Silence
+from alerts.quality import QualityReport
 from alerts.ringing import AppriseNotifier, Notifier, Ringer, mask_channel
 from alerts.routing import Recipient, Routing
 from alerts.views import (
     AlertDetail,
     AlertView,
-    EventView,
     RaiseReceipt,
     RingReceipt,
     RingTarget,
-    RingView,
 )
 from datasources.db import make_sessionmaker
 from datasources.keys import Keys
@@ -136,45 +134,18 @@ class AlertService:
         limit: int = 200,
     ) -> list[AlertView]:
         """Newest first; ``status="active"`` means every status before resolution."""
-        query = select(Alert).order_by(Alert.first_seen.desc(), Alert.id.desc()).limit(limit)
-        if status == "active":
-            query = query.where(Alert.status != AlertStatus.RESOLVED.value)
-        elif isinstance(status, str):
-            query = query.where(Alert.status == status)
-        elif status is not None:
-            query = query.where(Alert.status.in_(list(status)))
-        if business_line:
-            query = query.where(Alert.business_line == business_line)
-        if severity:
-            query = query.where(Alert.severity == severity)
-        if owner:
-            query = query.where(Alert.owner_team == owner)
-        if since is not None:
-            query = query.where(Alert.last_seen >= since)
         with self.sessions() as session:
-            return [AlertView.of(row) for row in session.scalars(query)]
+            return queries.list_alerts(
+                session, status, business_line, severity, owner, since, limit
+            )
 
     def get(self, alert_id: int) -> AlertDetail:
+        """One alert with its timeline (notes included) and every ring attempt."""
         with self.sessions() as session:
             alert = session.get(Alert, alert_id)
             if alert is None:
                 raise UnknownAlert(alert_id)
-            events = session.scalars(
-                select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id)
-            ).all()
-            rings = session.scalars(
-                select(Ring).where(Ring.alert_id == alert_id).order_by(Ring.id)
-            ).all()
-            attempts = session.scalars(
-                select(RingAttempt)
-                .where(RingAttempt.ring_id.in_([r.id for r in rings]))
-                .order_by(RingAttempt.id)
-            ).all()
-            return AlertDetail(
-                AlertView.of(alert),
-                [EventView.of(e) for e in events],
-                [RingView.of(r, [a for a in attempts if a.ring_id == r.id]) for r in rings],
-            )
+            return queries.alert_detail(session, alert)
 
     def sync_owners(self) -> None:
         """Copy the routing file's teams, people and channels into the database."""
@@ -360,90 +331,22 @@ class AlertService:
     def quality(self, start: float, end: float) -> QualityReport:
         """Precision, miss rate, MTTA and MTTR of alerts first seen in ``[start, end)``."""
         with self.sessions() as session:
-            alerts = session.scalars(
-                select(Alert).where(Alert.first_seen >= start, Alert.first_seen < end)
-            ).all()
-            missed = session.scalars(
-                select(MissedIncident).where(
-                    MissedIncident.occurred_at >= start, MissedIncident.occurred_at < end
-                )
-            ).all()
-            return quality_report([AlertView.of(a) for a in alerts], len(missed))
+            return queries.quality(session, start, end)
 
     # -- intake -----------------------------------------------------------------------
 
-    def _take(
-        self, tx: store.Tx, anomaly: Anomaly, by: str, open_now: dict[str, Alert]
-    ) -> tuple[Alert | None, bool]:
-        """Fold, end or open for one anomaly; ``open_now`` maps fingerprints to open alerts."""
-        fingerprint = anomaly.fingerprint
-        alert = open_now.get(fingerprint)
-        if anomaly.status is AnomalyStatus.ENDED:
-            if alert is not None and store.end(tx, alert, anomaly).status is AlertStatus.RESOLVED:
-                del open_now[fingerprint]
-            return alert, False
-        if alert is not None:
-            store.fold(tx, alert, anomaly)
-            return alert, False
-        decision = self.routing.route(
-            business_line=anomaly.business_line,
-            reason=anomaly.reason,
-            kind=anomaly.kind.value,
-            severity=anomaly.severity.value,
-            at=tx.now,
-            time_scale=self.settings.alerts.escalation_time_scale,
-        )
-        open_now[fingerprint] = store.open_alert(tx, anomaly, decision, by)
-        return open_now[fingerprint], True
-
     def ingest(self, anomalies: Sequence[Anomaly]) -> int:
-        """Fold, open or end alerts for detected anomalies; returns how many alerts opened.
-
-        One transaction and one lookup of the open alerts for the whole batch, so a
-        burst of sightings of the same problems costs one UPDATE per alert.
-        """
-
-        def work(tx: store.Tx) -> int:
-            groups: dict[str, list[Anomaly]] = {}
-            for anomaly in anomalies:
-                groups.setdefault(anomaly.fingerprint, []).append(anomaly)
-            open_now = store.open_alerts(tx.session, set(groups))
-            plain = [
-                (open_now[fp], group)
-                for fp, group in groups.items()
-                if fp in open_now and store.plain_folds(open_now[fp], group)
-            ]
-            store.fold_many(tx, plain)
-            folded = {alert.fingerprint for alert, _ in plain}
-            opened: list[Alert] = []
-            with tx.session.no_autoflush:
-                for fp, group in groups.items():
-                    if fp in folded:
-                        continue
-                    for anomaly in group:
-                        alert, new = self._take(tx, anomaly, "detector", open_now)
-                        if new and alert is not None:
-                            opened.append(alert)
-            self._start(opened, tx, "detector")
-            return len(opened)
-
-        return self.transaction(work)
-
-    @staticmethod
-    def _start(opened: list[Alert], tx: store.Tx, by: str) -> None:
-        """One flush gives every new alert its id; then silence or ring each."""
-        tx.session.flush()
-        for alert in opened:
-            store.start(tx, alert, by)
+        """Fold, open or end alerts for detected anomalies; returns how many alerts opened."""
+        return self.transaction(lambda tx: folding.take_batch(tx, list(anomalies), self.routing))
 
     def raise_alert(self, anomaly: Anomaly, by: str, request_id: str | None = None) -> RaiseReceipt:
         """A person rings the bell: open an alert for the owning team, or join the open one."""
 
         def work(tx: store.Tx) -> RaiseReceipt:
-            open_now = store.open_alerts(tx.session, {anomaly.fingerprint})
-            alert, opened = self._take(tx, anomaly, by, open_now)
+            open_now = folding.open_alerts(tx.session, {anomaly.fingerprint})
+            alert, opened = folding.take(tx, anomaly, by, open_now, self.routing)
             assert alert is not None
-            self._start([alert] if opened else [], tx, by)
+            folding.start_all(tx, [alert] if opened else [], by)
             bell = tx.rings[0] if tx.rings else None
             if not opened:
                 key = f"bell:{alert.id}:{request_id or f'{by}:{tx.now}'}"
