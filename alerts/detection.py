@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from alerts.anomaly import Anomaly
-from alerts.detection_contacts import count_signals, explain_away, rollup
+from alerts.detection_contacts import count_signals, explain_away, others_scale, rollup
 from alerts.detection_counts import CountModel
 from alerts.detection_incidents import IncidentTracker, Signal
 from alerts.detection_queue import QueueModel
@@ -84,7 +84,10 @@ class Detector:
         self.last_bucket = bucket
         open_series = set(self.incidents.open)
         ids, counts, total = rollup(obs.contacts)
-        c_res = self.contacts.step(bucket, ids, counts, scale=total) if total > 0 else None
+        c_res = None
+        if total > 0:
+            scale = others_scale(self.contacts, ids, counts, total)
+            c_res = self.contacts.step(bucket, ids, counts, scale=scale)
         v_total = sum(float(t) for t, _ in obs.voices.values())
         v_res = self.voices.test(bucket, obs.voices) if v_total > 0 else None
         family = {"up": c_res.p_up, "down": c_res.p_down} if c_res is not None else {}

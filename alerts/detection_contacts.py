@@ -38,6 +38,30 @@ def rollup(
     return list(sums), np.fromiter(sums.values(), dtype=np.float64, count=len(sums)), total
 
 
+def others_scale(model: CountModel, ids: list[str], values: FloatArray, total: float) -> FloatArray:
+    """Each series' reference: the bucket's total minus its own business line's count.
+
+    Judging a line (and its reasons) against the *other* lines keeps an incident
+    from dragging its own expectation along: a line dropping to a fifth also cuts
+    the grand total, which would otherwise make the drop look smaller.
+    """
+    line_totals = {_line_of(s): v for s, v in zip(ids, values, strict=True) if _is_line(s)}
+    known = model.register(ids)
+    own = np.fromiter((line_totals.get(_line_of(s), 0.0) for s in known), np.float64, len(known))
+    others = total - own
+    return np.where(others > 0, others, total)
+
+
+@functools.lru_cache(maxsize=65536)
+def _line_of(series: str) -> str:
+    return series.split(":", 2)[1]
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_line(series: str) -> bool:
+    return series.endswith(f":{ALL}:{ALL}") or (series.count(":") == 2 and series.endswith(ALL))
+
+
 @functools.lru_cache(maxsize=65536)
 def _parents(line: str, reason: str) -> tuple[str, str]:
     return contact_series(line, reason), contact_series(line)

@@ -80,6 +80,7 @@ class CountModel:
         self.season = np.ones((0, max(season_buckets, 1)))
         self.hist_obs = np.full((0, self.depth), np.nan)
         self.hist_exp = np.full((0, self.depth), np.nan)
+        self.hist_ref = np.full((0, self.depth), np.nan)
         self.last_bucket: int | None = None
 
     # -- registry ---------------------------------------------------------------
@@ -99,6 +100,7 @@ class CountModel:
             blank = np.full((k, self.depth), np.nan)
             self.hist_obs = np.vstack([self.hist_obs, blank])
             self.hist_exp = np.vstack([self.hist_exp, blank.copy()])
+            self.hist_ref = np.vstack([self.hist_ref, blank.copy()])
         return np.fromiter((pos[s] for s in ids), dtype=np.intp, count=len(ids))
 
     def _advance(self, bucket: int) -> None:
@@ -106,15 +108,27 @@ class CountModel:
         gap = max(1, min(int(gap), self.depth))
         self.hist_obs = np.roll(self.hist_obs, -gap, axis=1)
         self.hist_exp = np.roll(self.hist_exp, -gap, axis=1)
+        self.hist_ref = np.roll(self.hist_ref, -gap, axis=1)
         self.hist_obs[:, -gap:] = np.nan
         self.hist_exp[:, -gap:] = np.nan
+        self.hist_ref[:, -gap:] = np.nan
         self.last_bucket = bucket
 
     # -- one tick ---------------------------------------------------------------
+    def register(self, ids: Sequence[str]) -> list[str]:
+        """Make sure these series exist; returns every known series id, in array order."""
+        self._register(ids)
+        return self.ids
+
     def step(
-        self, bucket: int, ids: Sequence[str], values: FloatArray, scale: float = 1.0
+        self, bucket: int, ids: Sequence[str], values: FloatArray, scale: float | FloatArray = 1.0
     ) -> CountResult:
-        """Observe one bucket (absent series count 0) and test every warm series."""
+        """Observe one bucket (absent series count 0) and test every warm series.
+
+        ``scale`` is the reference the level is a share of: one number, or one per
+        known series (aligned with :meth:`register`'s ids) so that a series can be
+        judged against everything *but* its own business line.
+        """
         where = self._register(ids)
         x = np.zeros(len(self.ids))
         np.add.at(x, where, np.asarray(values, dtype=np.float64))
@@ -128,13 +142,16 @@ class CountModel:
         expected = base * correction
         self.hist_obs[:, -1] = x
         self.hist_exp[:, -1] = np.where(warm & ~missing, expected, np.nan)
+        self.hist_ref[:, -1] = np.where(warm & ~missing, scale * np.ones_like(x), np.nan)
         result = self._test(warm & ~missing)
         p_min = np.minimum(result.p_up, result.p_down)
-        unit = np.where(missing, 0.0, seasonal * scale * correction)
-        self._learn(np.nan_to_num(x), expected, unit, warm, p_min, phase)
+        unit = np.where(missing, 0.0, seasonal * scale)
+        reference = np.where(missing, 0.0, scale * np.ones_like(x))
+        self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase)
         return result
 
     def _correction(self, x: FloatArray, base: FloatArray, warm: BoolArray) -> float:
+        """Trimmed Σx/Σexpected: the common mode the reference did not catch."""
         use = warm & (base > 0) & ~np.isnan(x)
         if use.sum() < 3 or base[use].sum() <= 0:
             return 1.0
@@ -161,6 +178,11 @@ class CountModel:
             exp = np.nansum(exp_w, axis=1)
             ok = warm & (exp > 0)
             alpha = self.dispersion
+            if self.normalise:
+                # The reference is itself a noisy count: Var(share × R) adds
+                # share × expected, i.e. 1/ΣR to the over-dispersion.
+                ref = np.nansum(self.hist_ref[:, -w:], axis=1)
+                alpha = alpha + np.divide(1.0, ref, out=np.zeros_like(ref), where=ref > 0)
             up = np.where(
                 ok & (obs - exp >= self.min_excess) & (obs >= cfg.min_spike_ratio * exp),
                 np.minimum(1.0, k * nb_upper_p(obs, exp, alpha)),
@@ -180,7 +202,7 @@ class CountModel:
                 win[better] = w
                 best[f"obs_{tag}"][better] = obs[better]
                 best[f"exp_{tag}"][better] = exp[better]
-        z_long = (obs - exp) / np.sqrt(exp + self.dispersion * exp**2 + 1.0)
+        z_long = (obs - exp) / np.sqrt(exp + alpha * exp**2 + 1.0)
         return CountResult(
             list(self.ids), p_up, p_down, best["obs_up"], best["exp_up"], win_up,
             best["obs_down"], best["exp_down"], win_down, obs, exp, np.where(ok, z_long, 0.0),
@@ -191,6 +213,7 @@ class CountModel:
         x: FloatArray,
         expected: FloatArray,
         unit: FloatArray,
+        reference: FloatArray,
         warm: BoolArray,
         p_min: FloatArray,
         phase: int,
@@ -207,6 +230,8 @@ class CountModel:
         # low-count bucket from swinging the estimate.
         learn = ok & calm & (self.seen >= 3) & (expected > 0)
         num = (clipped - expected) ** 2 - expected
+        if self.normalise:  # the reference's own noise is already in the test's variance
+            num = num - np.divide(expected**2, reference, out=np.zeros_like(x), where=reference > 0)
         self.disp_num = np.where(learn, self.disp_num + step * (num - self.disp_num), self.disp_num)
         den = expected**2
         self.disp_den = np.where(learn, self.disp_den + step * (den - self.disp_den), self.disp_den)
@@ -237,12 +262,14 @@ class CountModel:
         return [float(v) for v in row[~np.isnan(row)]]
 
     def onset_offset(self, i: int, window: int, spike: bool) -> int:
-        """Buckets back from the current one to where the deviation in the window began."""
-        obs = self.hist_obs[i, -window:]
-        exp = self.hist_exp[i, -window:]
-        off = (obs > exp) if spike else (obs < exp)
-        hits = np.flatnonzero(np.nan_to_num(off.astype(float)) > 0)
-        return int(window - 1 - hits[0]) if len(hits) else 0
+        """Buckets back from the current one to where the deviation began: the CUSUM
+        change point inside the window (a random early bucket above expectation
+        does not pull the onset back, a sustained excess does)."""
+        diff = self.hist_obs[i, -window:] - self.hist_exp[i, -window:]
+        diff = np.nan_to_num(diff if spike else -diff)
+        cusum = np.concatenate([[0.0], np.cumsum(diff)])[:-1]
+        start = int(np.flatnonzero(cusum == cusum.min())[-1])
+        return window - 1 - start
 
     # -- persistence -------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -250,6 +277,7 @@ class CountModel:
             "level": self.level, "disp_num": self.disp_num, "disp_den": self.disp_den,
             "seen": self.seen,
             "season": self.season, "hist_obs": self.hist_obs, "hist_exp": self.hist_exp,
+            "hist_ref": self.hist_ref,
             "last_bucket": np.array([-1 if self.last_bucket is None else self.last_bucket]),
         }  # fmt: skip
 
@@ -260,5 +288,6 @@ class CountModel:
         self.disp_num, self.disp_den = arrays["disp_num"], arrays["disp_den"]
         self.seen, self.season = arrays["seen"], arrays["season"]
         self.hist_obs, self.hist_exp = arrays["hist_obs"], arrays["hist_exp"]
+        self.hist_ref = arrays["hist_ref"]
         last = int(arrays["last_bucket"][0])
         self.last_bucket = None if last < 0 else last

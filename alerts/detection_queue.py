@@ -6,7 +6,9 @@ buckets *significantly* miss the promise.  A rate is only judged with at least
 ``queue_min_offered`` contacts in the window, must miss the target by the
 ``queue_margin`` and must be unlikely under the target (binomial tail,
 Bonferroni over every group and KPI) — two unanswered calls out of 300 are bad
-luck, not an incident.  A longest wait above target must hold through the window.
+luck, not an incident.  A longest wait above target must hold through the window
+with at least ``queue_min_waiting`` customers still waiting: a small group whose
+agents all left shows no volume, only a wait that keeps growing.
 One signal per group whatever KPI breached; the worst one is the headline and
 all of them are in ``detail``.  Definitions follow
 :mod:`datasources.aggregates_kpi` (pick-up = answered / offered, service level =
@@ -26,6 +28,7 @@ from datasources.series import queue_series
 from datasources.settings import DetectionSettings, Targets
 
 COUNTERS = ("offered", "answered", "answered_in_sl")
+_LONGEST, _WAITING = len(COUNTERS), len(COUNTERS) + 1
 
 
 class QueueModel:
@@ -37,8 +40,8 @@ class QueueModel:
         self.depth = cfg.queue_window_buckets
         self.groups: list[str] = []
         self._pos: dict[str, int] = {}
-        self.hist = np.zeros((0, len(COUNTERS) + 1, self.depth))
-        """group × (offered, answered, answered_in_sl, longest wait) × bucket (newest last)."""
+        self.hist = np.zeros((0, len(COUNTERS) + 2, self.depth))
+        """group × (offered, answered, answered_in_sl, longest wait, waiting) × bucket."""
         self.last_bucket: int | None = None
 
     def step(
@@ -64,23 +67,26 @@ class QueueModel:
             i = self._pos[group]
             for j, name in enumerate(COUNTERS):
                 now[i, j] = float(values.get(name, 0.0))
-            now[i, -1] = float(values.get("wait_max", 0.0))
+            now[i, _LONGEST] = float(values.get("wait_max", 0.0))
         for group, snap in queue.items():
             i = self._pos[group]
-            now[i, -1] = max(now[i, -1], float(snap.get("longest_wait_s", 0.0)))
+            now[i, _LONGEST] = max(now[i, _LONGEST], float(snap.get("longest_wait_s", 0.0)))
+            now[i, _WAITING] = float(snap.get("waiting", 0.0))
         if not self.groups:
             return []
         window = self.hist[:, :, -self.cfg.queue_window_buckets :]
         sums = window[:, : len(COUNTERS)].sum(axis=2)
-        held = window[:, -1].min(axis=1)  # above target through the whole window
-        longest = window[:, -1].max(axis=1)
-        return self._judge(sums, held, longest, open_groups)
+        held = window[:, _LONGEST].min(axis=1)  # above target through the whole window
+        longest = window[:, _LONGEST].max(axis=1)
+        waiting = window[:, _WAITING, -1]
+        return self._judge(sums, held, longest, waiting, open_groups)
 
     def _judge(
         self,
         sums: FloatArray,
         held: FloatArray,
         now: FloatArray,
+        waiting: FloatArray,
         open_groups: set[str],
     ) -> list[Signal]:
         t, cfg = self.targets, self.cfg
@@ -100,7 +106,7 @@ class QueueModel:
         fire_sl = (
             volume & (level < t.service_level - cfg.queue_margin) & (p_sl * family < cfg.fdr_q)
         )
-        fire_wait = volume & (held > t.longest_wait_s)
+        fire_wait = (waiting >= cfg.queue_min_waiting) & (held > t.longest_wait_s)
         elevated = (volume & ((pickup < t.pickup_rate) | (level < t.service_level))) | (
             now > t.longest_wait_s
         )

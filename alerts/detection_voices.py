@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from alerts.anomaly import AnomalyKind
-from alerts.detection_contacts import count_signals
+from alerts.detection_contacts import count_signals, others_scale
 from alerts.detection_counts import CountModel, CountResult
 from alerts.detection_incidents import Level, Signal
 from alerts.detection_stats import BoolArray, FloatArray, binom_upper_p
@@ -47,7 +47,8 @@ class VoiceModel:
         ids = list(sums)
         totals = np.array([v[0] for v in sums.values()], dtype=np.float64)
         negatives = np.array([v[1] for v in sums.values()], dtype=np.float64)
-        result = self.negative.step(bucket, ids, negatives, scale=float(totals.sum()))
+        scale = others_scale(self.negative, ids, totals, float(totals.sum()))
+        result = self.negative.step(bucket, ids, negatives, scale=scale)
         self.total.step(bucket, ids, totals)
         grow = len(result.ids) - len(self.share_num)
         if grow > 0:
