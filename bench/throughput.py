@@ -76,7 +76,10 @@ class BareConsumer:
 
 
 class PeakRss:
-    """Samples this process's RSS every 50 ms; ``take()`` returns and resets the peak."""
+    """Samples this process's RSS every 50 ms; ``take()`` is the peak so far, in MB.
+
+    The process also runs the bare and own-stage consumers (small next to the worker);
+    the simulator's memory is kept out by pre-loading in a child process."""
 
     def __init__(self) -> None:
         self.process = psutil.Process()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from worker_support import (
 from datasources import aggregates_layout as lay
 from datasources.aggregates import AggregateReader
 from datasources.keys import RESOLUTIONS, Keys
+from datasources.schemas import Event
 from datasources.settings import Settings
 from worker import groups
 from worker.aggregate import AggregationStage, FeedProgressStage
@@ -183,3 +185,35 @@ def test_all_registered_stages_and_tickers_build(redis_client: Any, settings: Se
         worker.iteration()  # every ticker runs once without raising into the loop
     finally:
         worker.close()
+
+
+class FlakyStage:
+    """Fails on its first batch (a stage bug), then behaves."""
+
+    feeds = frozenset({"contacts"})
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def apply(self, feed: str, events: Sequence[Event], pipe: Any) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("boom")
+
+
+def test_stage_failure_commits_nothing_and_the_batch_is_retried(
+    redis_client: Any, settings: Settings, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alerts.masking import mask_pii
+
+    events = random_contacts(300, seed=3)
+    publish(redis_client, keys, "contacts", events)
+    stages: list[FeedStage] = [AggregationStage(settings, keys, mask_pii), FlakyStage()]
+    worker = Worker(redis_client, settings, stages, name="w1")
+    monkeypatch.setattr("worker.loop.STAGE_RETRY_S", 0.01)
+    groups.ensure_groups(redis_client, keys)
+    assert worker.iteration() == 0  # the stage raised: nothing applied, nothing acked
+    assert summed(redis_client, keys, lay.CONTACTS, "10s") == {}
+    assert pending(redis_client, keys) == 300
+    drain(worker, client=redis_client, keys=keys)  # retried from its own pending list
+    assert summed(redis_client, keys, lay.CONTACTS, "10s") == expected_contacts(events)
