@@ -262,14 +262,15 @@ class CountModel:
         return [float(v) for v in row[~np.isnan(row)]]
 
     def onset_offset(self, i: int, window: int, spike: bool) -> int:
-        """Buckets back from the current one to where the deviation began: the CUSUM
-        change point inside the window (a random early bucket above expectation
-        does not pull the onset back, a sustained excess does)."""
+        """Buckets back from the current one to where the deviation began: the first
+        bucket of the window carrying at least half the largest deviation (a random
+        early bucket slightly above expectation does not pull the onset back)."""
         diff = self.hist_obs[i, -window:] - self.hist_exp[i, -window:]
         diff = np.nan_to_num(diff if spike else -diff)
-        cusum = np.concatenate([[0.0], np.cumsum(diff)])[:-1]
-        start = int(np.flatnonzero(cusum == cusum.min())[-1])
-        return window - 1 - start
+        peak = float(diff.max())
+        if peak <= 0:
+            return 0
+        return window - 1 - int(np.flatnonzero(diff >= 0.5 * peak)[0])
 
     # -- persistence -------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
