@@ -1,10 +1,11 @@
 """The read API the pages and the detector use: aggregates only, never raw events.
 
-Every method is a fixed number of pipelined reads (``HGETALL``/``HMGET``/``LRANGE``
-over a fixed number of buckets), so drawing the wall costs the same on a quiet
-night and on Double-11 at 10× volume.  "Now" is the data's own clock — the
-contacts watermark — so a simulator running accelerated or replaying a past day
-shows a consistent screen; a feed that stops is reported by :meth:`freshness`.
+Every method is a fixed number of reads (``HGETALL``/``HMGET``/``LRANGE`` over a
+fixed number of buckets; many hashes at once through one script returning JSON),
+so drawing the wall costs the same on a quiet night and on Double-11 at 10× volume.
+"Now" is the data's own clock — the contacts watermark — so a simulator running
+accelerated or replaying a past day shows a consistent screen; a feed that stops
+is reported by :meth:`freshness`.
 
 The layout (families, fields) is in :mod:`datasources.aggregates_layout`; the
 arithmetic turning counters into KPIs in :mod:`datasources.aggregates_kpi`.
@@ -20,6 +21,7 @@ import redis
 
 from datasources import aggregates_layout as lay
 from datasources.aggregates_kpi import KPI_COLUMNS, KpiSnapshot, kpis_from, newest_snapshots
+from datasources.aggregates_ops import hgetall_many
 from datasources.aggregates_series import series_values
 from datasources.keys import RESOLUTIONS, Keys
 from datasources.series import ALL, contact_series, parse_series, voice_series
@@ -139,15 +141,14 @@ class AggregateReader:
         buckets = lay.bucket_range(last, minutes, "1m")
         scope = business_line or lay.TOTAL
         fields = [lay.metric_field(scope, m) for m in lay.SERVICE_METRICS]
-        pipe = self.client.pipeline(transaction=False)
-        for b in buckets:
-            pipe.hmget(self.keys.aggregate(lay.SERVICE_LINE, "1m", b), fields)
-            pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", b))
-        replies = pipe.execute()
+        hashes = [self.keys.aggregate(lay.SERVICE_LINE, "1m", b) for b in buckets]
+        hashes += [self.keys.aggregate(lay.QUEUE, "1m", b) for b in buckets]
+        replies = hgetall_many(self.client, hashes)
         rows = []
         for i, b in enumerate(buckets):
-            snapshots = newest_snapshots([replies[2 * i + 1]], business_line)
-            snap = kpis_from(b, _metrics(replies[2 * i]), snapshots)
+            snapshots = newest_snapshots([replies[len(buckets) + i]], business_line)
+            service = _metrics([replies[i].get(f) for f in fields])
+            snap = kpis_from(b, service, snapshots)
             rows.append([getattr(snap, c) for c in KPI_COLUMNS])
         frame = pd.DataFrame(rows, columns=list(KPI_COLUMNS), dtype="float64")
         frame.insert(0, "time", _times(buckets))
@@ -162,12 +163,12 @@ class AggregateReader:
             return pd.DataFrame(columns=["time", "business_line", "contacts"])
         count = max(1, int(hours * 3600 // RESOLUTIONS[resolution]))
         buckets = lay.bucket_range(int(now), count, resolution)
-        pipe = self.client.pipeline(transaction=False)
-        for b in buckets:
-            pipe.hgetall(self.keys.aggregate(lay.LINES, resolution, b))
+        replies = hgetall_many(
+            self.client, [self.keys.aggregate(lay.LINES, resolution, b) for b in buckets]
+        )
         records = [
             (b, line, int(n))
-            for b, reply in zip(buckets, pipe.execute(), strict=True)
+            for b, reply in zip(buckets, replies, strict=True)
             for line, n in reply.items()
         ]
         frame = pd.DataFrame(records, columns=["time", "business_line", "contacts"])
@@ -211,11 +212,11 @@ class AggregateReader:
         if now is None:
             return pd.DataFrame(columns=columns)
         buckets = lay.bucket_range(int(now), minutes, "1m")
-        pipe = self.client.pipeline(transaction=False)
-        for b in buckets:
-            pipe.hgetall(self.keys.aggregate(lay.VOICES, "1m", b))
+        replies = hgetall_many(
+            self.client, [self.keys.aggregate(lay.VOICES, "1m", b) for b in buckets]
+        )
         sums: dict[tuple[int, str], list[int]] = {}
-        for b, reply in zip(buckets, pipe.execute(), strict=True):
+        for b, reply in zip(buckets, replies, strict=True):
             for name, value in reply.items():
                 _line, source, metric = lay.split_field(name)
                 if metric in ("total", "negative"):
@@ -245,11 +246,10 @@ class AggregateReader:
     # -- detector ----------------------------------------------------------------
 
     def bucket_snapshot(self, bucket_start: int) -> BucketSnapshot:
-        """One 10 s bucket's raw counters (five pipelined ``HGETALL``)."""
-        pipe = self.client.pipeline(transaction=False)
-        for family in (lay.CONTACTS, lay.SERVICE, lay.SERVICE_LINE, lay.QUEUE, lay.VOICES):
-            pipe.hgetall(self.keys.aggregate(family, "10s", bucket_start))
-        contacts, service, service_lines, queue, voices = pipe.execute()
+        """One 10 s bucket's raw counters (five ``HGETALL`` in one call)."""
+        families = (lay.CONTACTS, lay.SERVICE, lay.SERVICE_LINE, lay.QUEUE, lay.VOICES)
+        hashes = [self.keys.aggregate(family, "10s", bucket_start) for family in families]
+        contacts, service, service_lines, queue, voices = hgetall_many(self.client, hashes)
         pairs: dict[tuple[str, str], list[int]] = {}
         for name, value in voices.items():
             line, source, metric = lay.split_field(name)

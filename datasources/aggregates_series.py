@@ -2,8 +2,8 @@
 
 A series id may hold ``*`` wildcards; each case reads the cheapest hash that
 answers it: per-line totals from the small ``lines`` family, a fully specified
-contact series with one ``HMGET``, anything else by summing the matching fields
-of one ``HGETALL`` per bucket.  Cost: one or two pipelined reads per bucket.
+contact series with one ``HGET`` per bucket, anything else by summing the matching
+fields of each bucket's hash (all fetched in one call).  Cost: fixed per bucket.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import redis
 
 from datasources import aggregates_layout as lay
 from datasources.aggregates_kpi import KPI_COLUMNS, kpis_from
+from datasources.aggregates_ops import hgetall_many
 from datasources.keys import Keys
 
 NAN = math.nan
@@ -42,24 +43,20 @@ def _contacts(
     client: redis.Redis, keys: Keys, dims: dict[str, str], buckets: list[int], res: str
 ) -> list[float]:
     line, reason, channel = dims.get("business_line"), dims.get("reason"), dims.get("channel")
-    pipe = client.pipeline(transaction=False)
     if reason is None and channel is None:
-        for b in buckets:
-            pipe.hgetall(keys.aggregate(lay.LINES, res, b))
+        replies = hgetall_many(client, [keys.aggregate(lay.LINES, res, b) for b in buckets])
         return [
-            float(sum(int(n) for bl, n in reply.items() if line in (None, bl)))
-            for reply in pipe.execute()
+            float(sum(int(n) for bl, n in reply.items() if line in (None, bl))) for reply in replies
         ]
+    pipe = client.pipeline(transaction=False)
     if line is not None and reason is not None and channel is not None:
         name = lay.contact_field(line, reason, channel)
         for b in buckets:
             pipe.hget(keys.aggregate(lay.CONTACTS, res, b), name)
         return [float(v or 0) for v in pipe.execute()]
     wanted = (line, reason, channel)
-    for b in buckets:
-        pipe.hgetall(keys.aggregate(lay.CONTACTS, res, b))
     values = []
-    for reply in pipe.execute():
+    for reply in hgetall_many(client, [keys.aggregate(lay.CONTACTS, res, b) for b in buckets]):
         total = 0
         for name, n in reply.items():
             parts = lay.split_field(name)
@@ -110,11 +107,8 @@ def _voices(
     if metric not in (*lay.VOICE_METRICS, "negative_share"):
         raise ValueError(f"unknown voice metric {metric!r}")
     line, source = dims.get("business_line"), dims.get("source")
-    pipe = client.pipeline(transaction=False)
-    for b in buckets:
-        pipe.hgetall(keys.aggregate(lay.VOICES, res, b))
     values = []
-    for reply in pipe.execute():
+    for reply in hgetall_many(client, [keys.aggregate(lay.VOICES, res, b) for b in buckets]):
         sums = dict.fromkeys(lay.VOICE_METRICS, 0)
         for name, n in reply.items():
             bl, src, m = lay.split_field(name)
