@@ -1,11 +1,10 @@
-"""Plotly figures for the wall, console and review, built from aggregate frames.
+"""Plotly figures for the console and review, and the time helpers the wall shares.
 
-A refresh must cost the same on a quiet night and on Double-11, and fifty walls
-refresh at once.  So figures are a few hundred points as plain lists (times as
-local wall-clock strings, no per-point timestamp objects to encode), binned with
-``groupby`` rather than ``pivot_table``, and written as plain trace/layout dicts
-handed to ``go.Figure(..., _validate=False)``: plotly's property validation cost
-more than everything else in a refresh, and these specs are fixed by this module.
+Figures are plain lists (times as local wall-clock strings, no per-point timestamp
+objects to encode) in plain trace/layout dicts handed to
+``go.Figure(..., _validate=False)``: plotly's property validation costs more than
+building the data, and these specs are fixed by this module.  The wall itself
+draws SVG (:mod:`dashboard.wall_charts`).
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from dashboard.markup import SEVERITY_COLOURS
 
 PALETTE = ("#5dade2", "#f5b041", "#58d68d", "#af7ac5", "#ec7063", "#48c9b0", "#f4d03f", "#eb984e")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -86,79 +83,6 @@ def per_minute_by_line(frame: pd.DataFrame, bin_s: int) -> pd.DataFrame:
     minutes = data.groupby("bin")["t"].nunique()
     wide = data.groupby(["bin", "line"])["n"].sum().unstack(fill_value=0).div(minutes, axis=0)
     return wide[wide.sum().sort_values(ascending=False).index]
-
-
-def contacts_figure(
-    frame: pd.DataFrame,
-    onsets: Sequence[tuple[float, str, str]],
-    *,
-    labels: dict[str, str],
-    tz: str,
-    height: int,
-    onset_label: str,
-    bin_s: int = 300,
-) -> go.Figure:
-    """Contacts per minute by business line over the day, alert onsets as markers."""
-    wide = per_minute_by_line(frame, bin_s) if not frame.empty else pd.DataFrame()
-    if wide.empty:
-        return empty_figure("—", height)
-    x = local_strings(wide.index.to_series(), tz)
-    traces = [
-        {
-            "type": "scatter", "mode": "lines", "x": x, "y": wide[line].round(1).tolist(),
-            "name": labels.get(str(line), str(line)),
-            "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]},
-        }
-        for i, line in enumerate(wide.columns)
-    ]  # fmt: skip
-    if onsets:
-        top = float(wide.to_numpy().max())
-        traces.append(
-            {
-                "type": "scatter", "mode": "markers", "name": onset_label,
-                "x": local_strings([o[0] for o in onsets], tz), "y": [top * 1.04] * len(onsets),
-                "marker": {"symbol": "triangle-down", "size": 12,
-                           "color": [SEVERITY_COLOURS.get(o[2], "#5dade2") for o in onsets]},
-                "text": [labels.get(o[1], o[1]) for o in onsets],
-                "hovertemplate": "%{text} %{x}<extra></extra>",
-            }
-        )  # fmt: skip
-    return figure(traces, height, legend=True)
-
-
-def negative_share_figure(frame: pd.DataFrame, *, tz: str, height: int) -> go.Figure:
-    """Share of negative external voices per minute over the last hour (all sources)."""
-    if frame.empty:
-        return empty_figure("—", height)
-    per_time = frame.groupby(epoch_seconds(frame["time"]).to_numpy())[["negative", "total"]].sum()
-    share = (per_time["negative"] / per_time["total"].where(per_time["total"] > 0)).fillna(0.0)
-    trace = {
-        "type": "scatter", "mode": "lines", "fill": "tozeroy",
-        "x": local_strings(per_time.index.to_series(), tz), "y": (share * 100).round(1).tolist(),
-        "line": {"color": "#ec7063", "width": 2},
-        "hovertemplate": "%{x} %{y:.1f}%<extra></extra>",
-    }  # fmt: skip
-    return figure([trace], height, yaxis={"ticksuffix": "%", "rangemode": "tozero"})
-
-
-def volume_by_source_figure(
-    frame: pd.DataFrame, *, labels: dict[str, str], height: int
-) -> go.Figure:
-    """Voices in the last hour by source, the negative part in red."""
-    if frame.empty:
-        return empty_figure("—", height)
-    per_source = frame.groupby("source")[["total", "negative"]].sum().sort_values("total")
-    names = [labels.get(str(s), str(s)) for s in per_source.index]
-    other = (per_source["total"] - per_source["negative"]).tolist()
-    traces = [
-        {"type": "bar", "orientation": "h", "y": names, "x": other, "marker": {"color": "#5dade2"}},
-        {"type": "bar", "orientation": "h", "y": names, "x": per_source["negative"].tolist(),
-         "marker": {"color": "#ec7063"}},
-    ]  # fmt: skip
-    return figure(
-        traces, height, barmode="stack", xaxis={"tickformat": ""},
-        yaxis={"dtick": 1, "tickfont": {"size": 11}, "automargin": True},
-    )  # fmt: skip
 
 
 def series_figure(

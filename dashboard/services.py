@@ -25,7 +25,7 @@ from alerts.service import AlertService
 from dashboard.history import HistoryCache
 from dashboard.i18n import Language
 from dashboard.wall_data import WallSnapshot, load_wall
-from dashboard.widgets import WallView, build_wall
+from dashboard.widgets import build_wall
 from datasources.aggregates import AggregateReader
 from datasources.db import make_engine
 from datasources.keys import Keys
@@ -131,11 +131,11 @@ class _WallCache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.building = threading.Lock()
-        self.entries: dict[WallKey, tuple[WallSnapshot, WallView]] = {}
+        self.entries: dict[WallKey, tuple[WallSnapshot, str]] = {}
 
     def get_or_build(
-        self, key: WallKey, build: Callable[[], tuple[WallSnapshot, WallView]]
-    ) -> tuple[WallSnapshot, WallView]:
+        self, key: WallKey, build: Callable[[], tuple[WallSnapshot, str]]
+    ) -> tuple[WallSnapshot, str]:
         with self.lock:
             hit = self.entries.get(key)
         if hit is not None:
@@ -167,7 +167,7 @@ def alerts_version() -> int:
     return int(raw) if raw else 0
 
 
-def wall(business_line: str | None, lang: Language) -> tuple[WallSnapshot, WallView]:
+def wall(business_line: str | None, lang: Language) -> tuple[WallSnapshot, str]:
     """This refresh's wall for one view and language, shared between sessions for
     ``refresh_s / 2``, rebuilt at once when an alert changes (``alerts_changed``).
 
@@ -176,7 +176,7 @@ def wall(business_line: str | None, lang: Language) -> tuple[WallSnapshot, WallV
     settings = get_settings()
     slot_s = max(settings.refresh_s / 2, 0.5)
 
-    def build() -> tuple[WallSnapshot, WallView]:
+    def build() -> tuple[WallSnapshot, str]:
         snapshot = load_wall(
             get_reader(),
             get_alert_service(),

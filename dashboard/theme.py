@@ -4,7 +4,8 @@ The colours live in ``.streamlit/config.toml`` (Streamlit's dark theme); this
 module adds what a wall across a room needs: type sized to the screen, no header,
 toolbar or sidebar when the URL says ``?kiosk=1``, and no grey-out of elements
 while a fragment refreshes (that fade is what people see as flicker).  A 4K wall
-gets the same layout as a 1080p one at twice the size (CSS ``zoom`` by width).
+gets the same layout as a 1080p one at twice the size (CSS ``zoom`` by width), on
+every page.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ BASE_CSS = """
 .gmd-clock { font-size:1.1rem; color:#aab4c3; text-align:right; }
 .gmd-panel-title { font-size:1.2rem; font-weight:700; color:#dfe6ee; margin:0 0 4px 0; }
 .gmd-empty { color:#7f8c8d; font-size:1rem; padding:8px 0; }
+.gmd-middle { display:grid; grid-template-columns:3fr 2fr; gap:12px; margin-top:6px; }
+.gmd-left, .gmd-right { min-width:0; }
+.gmd-chart { display:block; width:100%; height:auto; }
+.gmd-legend { display:flex; flex-wrap:wrap; gap:14px; font-size:0.85rem; color:#aab4c3; }
+.gmd-legend i { display:inline-block; width:14px; height:3px; margin:0 5px 4px 0;
+  vertical-align:middle; }
+.gmd-wall .gmd-tiles { margin-top:6px; }
+@media (min-width: 2400px) { .stApp { zoom:1.5; } }
+@media (min-width: 3000px) { .stApp { zoom:2; } }
 </style>
 """
 
@@ -61,8 +71,6 @@ html, body, .stApp { overflow:hidden !important; }
 .stMainBlockContainer, .block-container { padding:0.6rem 1rem 0 1rem !important;
   max-width:100% !important; }
 [data-testid="stVerticalBlock"] { gap:0.45rem !important; }
-@media (min-width: 2400px) { .stMain { zoom:1.5; } }
-@media (min-width: 3000px) { .stMain { zoom:2; } }
 </style>
 """
 

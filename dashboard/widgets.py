@@ -1,23 +1,22 @@
 """The wall's panels, built from one :class:`~dashboard.wall_data.WallSnapshot`.
 
-:func:`build_wall` turns a snapshot into HTML blocks and figures once (pure, and
-shared by every session showing the same snapshot in the same language);
-:func:`show_wall` sends them as a fixed sequence of elements with stable keys,
-so a fragment refresh replaces content in place.  All customer text and labels
-go through :mod:`dashboard.markup`, which renders them inert.
+:func:`build_wall` turns a snapshot into one HTML block — tiles, obstacle cards,
+voices, and charts as SVG pictures — once (pure, and shared by every session
+showing the same snapshot in the same language); :func:`show_wall` sends it as a
+single element, so a refresh is one message that replaces the wall in place.
+All customer text and labels go through :mod:`dashboard.markup`, which renders
+them inert.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, markup
+from dashboard import markup, wall_charts
 from dashboard.i18n import Language, duration, translate
 from dashboard.kpis import evaluate, kpi_specs
 from dashboard.wall_data import FeedState, Obstacle, WallSnapshot
@@ -167,22 +166,6 @@ def negative_voices_html(snapshot: WallSnapshot, lang: Language, tz: str) -> str
     )
 
 
-@dataclass(frozen=True)
-class WallView:
-    """Everything the wall draws, built once per snapshot and language and shared by
-    every session showing it (each session then only sends it)."""
-
-    header: str
-    banners: str
-    tiles: str
-    obstacles: str
-    voices_share: go.Figure
-    voices_sources: go.Figure
-    negative_voices: str
-    contacts: go.Figure
-    lang: Language
-
-
 def build_wall(
     snapshot: WallSnapshot,
     outage: tuple[float, str] | None,
@@ -190,60 +173,42 @@ def build_wall(
     lang: Language,
     settings: Settings,
     now: float | None = None,
-) -> WallView:
-    """The wall's HTML blocks and figures for one snapshot (pure: no Streamlit calls)."""
+) -> str:
+    """The whole wall as one HTML block (pure: no Streamlit calls).  Built once per
+    snapshot and language and shared by every session showing it."""
     tz = settings.screens.timezone
     now = time.time() if now is None else now
-    sources = {code: label("source", code, lang) for code in snapshot.voices.get("source", [])}
-    lines = {}
-    if "business_line" in snapshot.contacts:
-        lines = {
-            c: label("business_line", c, lang) for c in snapshot.contacts["business_line"].unique()
-        }
-    return WallView(
-        header=header_html(snapshot, view, lang, tz),
-        banners=banners_html(snapshot.feeds, outage, lang, tz),
-        tiles=kpi_tiles_html(snapshot, settings, lang),
-        obstacles=obstacles_html(snapshot, lang, tz, now),
-        voices_share=charts.negative_share_figure(snapshot.voices, tz=tz, height=120),
-        voices_sources=charts.volume_by_source_figure(snapshot.voices, labels=sources, height=150),
-        negative_voices=negative_voices_html(snapshot, lang, tz),
-        contacts=charts.contacts_figure(
-            snapshot.contacts,
-            snapshot.onsets,
-            labels=lines,
-            tz=tz,
-            height=250,
-            onset_label=translate("chart.onset", lang),
-        ),
-        lang=lang,
+    voices = (
+        panel_title("panel.voices", lang, "voices.negative_share")
+        + wall_charts.voices_share_chart(snapshot, tz)
+        + panel_title("voices.by_source", lang)
+        + wall_charts.voices_sources_chart(snapshot, lang)
+        + negative_voices_html(snapshot, lang, tz)
+    )
+    return (
+        '<div class="gmd-wall" data-testid="gmd-wall">'
+        + header_html(snapshot, view, lang, tz)
+        + banners_html(snapshot.feeds, outage, lang, tz)
+        + kpi_tiles_html(snapshot, settings, lang)
+        + '<div class="gmd-middle"><div class="gmd-left">'
+        + obstacles_html(snapshot, lang, tz, now)
+        + f'</div><div class="gmd-right">{voices}</div></div>'
+        + panel_title("panel.contacts", lang)
+        + wall_charts.contacts_chart(snapshot, lang, tz)
+        + "</div>"
     )
 
 
-def _chart(figure: go.Figure, key: str) -> None:
-    st.plotly_chart(figure, key=key, config={"displayModeBar": False}, width="stretch")
-
-
-def show_wall(wall: WallView) -> None:
-    """Send a built wall: a fixed sequence of elements with stable keys, so a refresh
-    updates them in place."""
-    st.html(wall.header)
-    st.html(wall.banners)
-    st.html(wall.tiles)
-    left, right = st.columns([0.6, 0.4], gap="small")
-    with left:
-        st.html(wall.obstacles)
-    with right:
-        st.html(panel_title("panel.voices", wall.lang, "voices.negative_share"))
-        _chart(wall.voices_share, "wall-voices-share")
-        st.html(panel_title("voices.by_source", wall.lang))
-        _chart(wall.voices_sources, "wall-voices-sources")
-        st.html(wall.negative_voices)
-    st.html(panel_title("panel.contacts", wall.lang))
-    _chart(wall.contacts, "wall-contacts")
+def show_wall(wall: str) -> None:
+    """Send a built wall: one element, so a refresh is one message and never flickers."""
+    st.html(wall)
 
 
 def show_outage_only(view: str | None, outage: tuple[float, str], lang: Language, tz: str) -> None:
     """No data received yet and the store is down: the title and the red banner."""
-    st.html(header_html(None, view, lang, tz))
-    st.html(banners_html([], outage, lang, tz))
+    st.html(
+        '<div class="gmd-wall" data-testid="gmd-wall">'
+        + header_html(None, view, lang, tz)
+        + banners_html([], outage, lang, tz)
+        + "</div>"
+    )

@@ -97,13 +97,14 @@ def open_wall(running: Running) -> Any:
 
 def test_kiosk_wall_renders_every_panel_with_live_data(running: Running) -> None:
     page = open_wall(running)
-    page.wait_for_selector(".js-plotly-plot", timeout=20_000)
+    page.wait_for_selector("img.gmd-chart-contacts", timeout=20_000)
     assert page.locator(".gmd-tile").count() == 8
     contacts = page.locator(".gmd-tile-value").first.inner_text()
     assert contacts not in ("—", "0")
     assert page.locator(".gmd-card").count() == 2
     assert page.locator("[data-testid='gmd-voices'] .gmd-voice").count() >= 1
-    assert page.locator("[data-testid='stPlotlyChart']").count() == 3
+    assert page.locator("img.gmd-chart").count() == 3
+    assert page.locator("[data-testid='gmd-wall']").count() == 1  # one element per refresh
     assert page.locator("[data-banner]").count() == 0
     assert not page.locator("header[data-testid='stHeader']").is_visible()
     assert not page.locator("[data-testid='stSidebar']").is_visible()

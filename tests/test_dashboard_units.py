@@ -15,6 +15,7 @@ from dashboard.i18n import LABELS, duration, translate
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.markup import obstacle_card_html, plain, sparkline_svg
 from dashboard.playlist import PlaylistError, parse_playlist
+from dashboard.svgcharts import Line, line_chart, nice_max, stacked_bars
 from dashboard.users import (
     PermissionDenied,
     Role,
@@ -25,6 +26,7 @@ from dashboard.users import (
     require,
     verify,
 )
+from dashboard.wall_charts import time_ticks
 from datasources.settings import Targets
 
 SPECS = {s.key: s for s in kpi_specs(Targets())}
@@ -229,3 +231,29 @@ def test_rolling_history_rereads_only_recent_minutes_and_trims_the_window() -> N
     assert second["v"].tolist() == [0.0] * 7 + [101.0] * 3
     frame.update(recent(120), window(120))  # a gap longer than the recent minutes
     assert reads[-1] == "window"
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1.0), (0.7, 1.0), (3, 5.0), (12, 20.0), (230, 250.0), (999, 1000.0)]
+)
+def test_axis_tops_are_round(value: float, top: float) -> None:
+    assert nice_max(value) == top
+
+
+def test_svg_chart_draws_lines_markers_and_inert_labels() -> None:
+    img = line_chart(
+        [Line("<b>x</b>", "#fff", [1.0, None, 3.0], fill=True)], [(0, "08:00")],
+        width=200, height=100, markers=[(1.0, "#f00")],
+    )  # fmt: skip
+    svg = _svg(img)
+    assert svg.count("<polyline") == 1 and svg.count("<polygon") == 2
+    assert "08&#58;00" in svg
+    bars = _svg(stacked_bars([("<i>微博</i>", 3.0, 1.0)], width=200, height=60))
+    assert "微博" in bars and "<i>" not in bars
+
+
+def test_time_ticks_fall_on_round_local_times() -> None:
+    start = 1_794_326_400  # 2026-11-11 00:00 Asia/Shanghai is 2026-11-10 16:00 UTC
+    starts = list(range(start, start + 6 * 3600, 300))
+    ticks = time_ticks(starts, 300, "Asia/Shanghai")
+    assert [label for _, label in ticks] == ["00:00", "01:00", "02:00", "03:00", "04:00", "05:00"]

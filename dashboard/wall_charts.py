@@ -1,0 +1,91 @@
+"""The wall's three charts (contacts by line over the day, negative share, volume by
+source) from a snapshot's aggregate frames, drawn as SVG by :mod:`dashboard.svgcharts`.
+
+The data work is a few ``groupby`` calls over at most a day of minute rows; the day
+chart is binned to five minutes, so the picture is the same size at any traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from dashboard import svgcharts
+from dashboard.charts import PALETTE, epoch_seconds, per_minute_by_line
+from dashboard.markup import SEVERITY_COLOURS
+from dashboard.wall_data import WallSnapshot
+from datasources.catalog import label
+
+TICK_STEPS_S = (600, 1800, 3600, 7200, 10800)
+
+
+def time_ticks(
+    starts: Sequence[int], bin_s: int, tz: str, most: int = 8
+) -> list[tuple[float, str]]:
+    """Ticks at round local times (10 min … 3 h apart, at most ``most``) over bins."""
+    if not starts:
+        return []
+    local = pd.to_datetime(pd.Series(starts, dtype="int64"), unit="s", utc=True).dt.tz_convert(tz)
+    offsets = (local.dt.hour * 3600 + local.dt.minute * 60).to_numpy()
+    span = starts[-1] - starts[0] + bin_s
+    step = next((s for s in TICK_STEPS_S if span / s <= most), TICK_STEPS_S[-1])
+    return [
+        (float(i), local.iloc[i].strftime("%H:%M"))
+        for i in range(len(starts))
+        if offsets[i] % step == 0
+    ]
+
+
+def contacts_chart(snapshot: WallSnapshot, lang: str, tz: str, bin_s: int = 300) -> str:
+    """Contacts per minute by business line, 24 h, with alert onsets as triangles."""
+    frame = snapshot.contacts
+    wide = per_minute_by_line(frame, bin_s) if not frame.empty else pd.DataFrame()
+    if wide.empty:
+        return '<div class="gmd-empty">—</div>'
+    starts = [int(s) for s in wide.index]
+    lines = [
+        svgcharts.Line(label("business_line", str(code), lang), PALETTE[i % len(PALETTE)],
+                       wide[code].round(1).tolist())
+        for i, code in enumerate(wide.columns)
+    ]  # fmt: skip
+    markers = [
+        ((onset - starts[0]) / bin_s, SEVERITY_COLOURS.get(severity, "#5dade2"))
+        for onset, _line, severity in snapshot.onsets
+        if starts[0] <= onset <= starts[-1] + bin_s
+    ]
+    legend = svgcharts.legend_html([(line.name, line.colour) for line in lines])
+    chart = svgcharts.line_chart(
+        lines, time_ticks(starts, bin_s, tz), width=1880, height=230, markers=markers,
+        css_class="gmd-chart-contacts",
+    )  # fmt: skip
+    return legend + chart
+
+
+def voices_share_chart(snapshot: WallSnapshot, tz: str) -> str:
+    """Share of negative external voices per minute, last hour."""
+    frame = snapshot.voices
+    if frame.empty:
+        return '<div class="gmd-empty">—</div>'
+    per_minute = frame.groupby(epoch_seconds(frame["time"]).to_numpy())[["negative", "total"]].sum()
+    totals = per_minute["total"].where(per_minute["total"] > 0)
+    share = (per_minute["negative"] / totals).fillna(0.0) * 100
+    starts = [int(s) for s in per_minute.index]
+    line = svgcharts.Line("negative", "#ec7063", share.round(1).tolist(), fill=True)
+    return svgcharts.line_chart(
+        [line], time_ticks(starts, 60, tz), width=740, height=130, suffix="%",
+        css_class="gmd-chart-share",
+    )  # fmt: skip
+
+
+def voices_sources_chart(snapshot: WallSnapshot, lang: str) -> str:
+    """Voices by source in the last hour: not negative (blue) and negative (red)."""
+    frame = snapshot.voices
+    if frame.empty:
+        return '<div class="gmd-empty">—</div>'
+    sums = frame.groupby("source")[["total", "negative"]].sum()
+    rows = [
+        (label("source", str(code), lang), float(r.total - r.negative), float(r.negative))
+        for code, r in sums.iterrows()
+    ]
+    return svgcharts.stacked_bars(rows, width=740, height=150, css_class="gmd-chart-sources")
