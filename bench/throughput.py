@@ -20,7 +20,6 @@ and after all events (target: flat).  Last line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
 import json
 import logging
@@ -45,7 +44,7 @@ from datasources.redis_conn import EmbeddedRedis, connect
 from datasources.settings import Settings, load_settings
 from datasources.simulator import Simulator
 from worker.aggregate import AggregationStage, FeedProgressStage
-from worker.loop import Worker
+from worker.loop import Worker, tune_gc
 from worker.main import build_stages, build_tickers
 from worker.stages import FeedStage
 
@@ -128,8 +127,7 @@ def measure(settings: Settings, client: Any, total: int, chunk: int) -> Result:
         "worker": (_worker_step(full), lambda: full.stats.events),
         "own": (_worker_step(own), lambda: own.stats.events),
     }
-    gc.collect()
-    gc.freeze()
+    tune_gc()  # as `gmd worker` does (the bare consumer, same process, gains alike)
     rss = PeakRss()
     rss_100k = 0.0
     wall = dict.fromkeys(consumers, 0.0)

@@ -8,6 +8,7 @@ tickers run between batches.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from datasources.redis_conn import connect
 from datasources.settings import ConfigError, Settings
 from worker.aggregate import AggregationStage, FeedProgressStage
 from worker.detect import DetectionTicker
-from worker.loop import Worker, default_name
+from worker.loop import Worker, default_name, tune_gc
 from worker.qinting import ConversationStage, RadioTicker, TranscriptRuleStage
 from worker.stages import FeedStage, Ticker
 
@@ -70,7 +71,10 @@ def worker_command(
         fail(f"configuration error: {exc}")
     worker = Worker(client, settings, stages, tickers, name=name or default_name())
     worker.install_signal_handlers()
+    previous = tune_gc()
     try:
         worker.run(max_events=max_events, once=once)
     finally:
         worker.close()
+        gc.unfreeze()  # only matters when called in-process (tests)
+        gc.set_threshold(*previous)
