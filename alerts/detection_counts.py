@@ -30,8 +30,12 @@ from datasources.settings import DetectionSettings
 _CLIP_SD = 3.0
 _ANOMALOUS_P = 1e-3
 _SEASON_RATE = 0.2
-_MAX_DISPERSION = 5.0
+_MAX_DISPERSION = 1.0
 _INITIAL_DISPERSION = 0.1
+_DISPERSION_PRIOR = 1.0
+"""Weight (in expected² units) of the initial alpha: a trickle (expected well below one
+contact a bucket) cannot estimate its own over-dispersion, so it keeps the prior."""
+_CALM_P = 0.05
 
 
 @dataclass
@@ -228,7 +232,7 @@ class CountModel:
         self.level = np.where(ok, self.level + step * (target - self.level), self.level)
         # Method of moments as a ratio of EWMAs: weighting by expected² keeps a
         # low-count bucket from swinging the estimate.
-        learn = ok & calm & (self.seen >= 3) & (expected > 0)
+        learn = ok & (p_min >= _CALM_P) & (self.seen >= 3) & (expected > 0)
         num = (clipped - expected) ** 2 - expected
         if self.normalise:  # the reference's own noise is already in the test's variance
             num = num - np.divide(expected**2, reference, out=np.zeros_like(x), where=reference > 0)
@@ -247,7 +251,9 @@ class CountModel:
     def dispersion(self) -> FloatArray:
         """Over-dispersion ``alpha`` per series (variance = mu + alpha * mu²)."""
         ratio = np.divide(
-            self.disp_num, self.disp_den, out=np.full_like(self.disp_num, _INITIAL_DISPERSION),
+            self.disp_num + _INITIAL_DISPERSION * _DISPERSION_PRIOR,
+            self.disp_den + _DISPERSION_PRIOR,
+            out=np.full_like(self.disp_num, _INITIAL_DISPERSION),
             where=self.disp_den > 0,
         )  # fmt: skip
         return np.asarray(np.clip(ratio, self.cfg.min_dispersion, _MAX_DISPERSION))
@@ -262,15 +268,19 @@ class CountModel:
         return [float(v) for v in row[~np.isnan(row)]]
 
     def onset_offset(self, i: int, window: int, spike: bool) -> int:
-        """Buckets back from the current one to where the deviation began: the first
-        bucket of the window carrying at least half the largest deviation (a random
-        early bucket slightly above expectation does not pull the onset back)."""
+        """Buckets back from the current one to where the deviation began: the start of
+        the last unbroken run of buckets carrying at least half the largest deviation,
+        so a random early bucket above (below) expectation does not pull the onset back."""
         diff = self.hist_obs[i, -window:] - self.hist_exp[i, -window:]
         diff = np.nan_to_num(diff if spike else -diff)
         peak = float(diff.max())
         if peak <= 0:
             return 0
-        return window - 1 - int(np.flatnonzero(diff >= 0.5 * peak)[0])
+        strong = diff >= 0.5 * peak
+        last = int(np.flatnonzero(strong)[-1])
+        quiet = np.flatnonzero(~strong[:last])
+        first = int(quiet[-1]) + 1 if len(quiet) else 0
+        return window - 1 - first
 
     # -- persistence -------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

@@ -160,8 +160,12 @@ def main() -> None:
     sim = Simulator(args.seed, DAY_START, args.rate, args.incidents, args.duration_s)
     print(f"seed {args.seed}, rate {args.rate}/s, {len(sim.labels)} incidents", flush=True)
     env = dict(os.environ, GMD_REDIS_URL=url, GMD_REDIS_PREFIX=prefix, GMD_DATA_DIR=str(tmp))
+    env["GMD_ALERTS__RING_ATTEMPTS"] = "1"  # nobody listens for the bell in a benchmark
     cli = [sys.executable, "-c", "from gmd.cli import main; main()"]
-    worker = subprocess.Popen([*cli, "worker", "--log-level", "WARNING"], env=env)
+    log = (tmp / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [*cli, "worker", "--log-level", "ERROR"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     started = time.time()
     try:
         writer = FeedWriter(client, keys, settings.retention.stream_maxlen)
@@ -180,6 +184,7 @@ def main() -> None:
             worker.wait()
         for key in client.scan_iter(match=f"{prefix}:*", count=1000):
             client.delete(key)
+        log.close()
         if server is not None:
             server.stop()
     report(args, sim, anomalies, events, elapsed, n_series, settings.detection.bucket_s)
