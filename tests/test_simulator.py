@@ -236,3 +236,28 @@ def test_parse_duration_rejects_nonsense(text: str) -> None:
 
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration(text)
+
+
+def test_live_conversations_come_from_recent_customers_and_some_are_flagged() -> None:
+    """The demo shows what qinting is for: a customer's recent contacts beside the
+    transcript, and now and then words that the transcript rules flag."""
+    import random
+
+    from alerts.transcript_rules import load_rules
+    from datasources.simulator.build import EventBuilder
+
+    rules = load_rules()
+    builder = EventBuilder(random.Random(3), "t")
+    customers = {
+        c.customer_id
+        for c in (
+            builder.contact("tmall", "refund", "tmall-aftersales", MORNING) for _ in range(500)
+        )
+        if c.customer_id
+    }
+    flagged = 0
+    for n in range(2000):
+        turns = builder.conversation("tmall", "refund", "tmall-aftersales", MORNING + n)
+        assert turns[0].customer_id in customers
+        flagged += any(u.speaker.value == "customer" and rules.match(u.text) for u in turns)
+    assert 0.01 < flagged / 2000 < 0.06

@@ -8,6 +8,7 @@ wire's own unit, so an event read back from Redis equals the event written.
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,6 +38,8 @@ from datasources.simulator.mix import (
 )
 from datasources.simulator.queues import Abandon, Pickup, SkillGroupQueue
 from datasources.simulator.texts import conversation_turns, verbatim, voice_text
+
+RECENT_CUSTOMERS: Final = 5000
 
 _CHANNELS: Final = [Channel(c) for c in CHANNEL_SHARE]
 _CHANNEL_CUM: Final = np.cumsum(list(CHANNEL_SHARE.values())).tolist()
@@ -70,6 +73,9 @@ class EventBuilder:
         self.rng = rng
         self.prefix = id_prefix
         self.counter = 0
+        self.recent_customers: deque[str] = deque(maxlen=RECENT_CUSTOMERS)
+        """Customers who contacted us lately: live conversations come from them, so
+        the listening page can show a customer's recent contacts."""
 
     def _id(self, kind: str) -> str:
         self.counter += 1
@@ -85,6 +91,8 @@ class EventBuilder:
                 break
         resolved = channel is Channel.ROBOT and rng.random() < ROBOT_RESOLVES
         customer = f"u{rng.randrange(10**8):08d}" if rng.random() < 0.7 else None
+        if customer is not None:
+            self.recent_customers.append(customer)
         return Contact(self._id("c"), line, reason, group, channel, resolved, customer)
 
     def _event(
@@ -180,7 +188,11 @@ class EventBuilder:
         rng = self.rng
         conversation_id = self._id("conv")
         channel = Channel.HOTLINE if rng.random() < 0.4 else Channel.CHAT
-        customer = f"u{rng.randrange(10**8):08d}"
+        customer = (
+            rng.choice(self.recent_customers)
+            if self.recent_customers
+            else f"u{rng.randrange(10**8):08d}"
+        )
         agent = f"a{rng.randrange(10**5):05d}"
         turns = conversation_turns(rng, reason)
         at = start

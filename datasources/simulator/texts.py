@@ -94,8 +94,22 @@ def voice_text(rng: random.Random, line: str, reason: str, negative: bool) -> st
     return template.format(line=label("business_line", line, "zh"), problem=problem)
 
 
+ALARMING_SHARE: Final = 0.03
+"""Share of conversations in which the customer says something a transcript rule flags."""
+
+_ALARMING: Final = (
+    "再不解决我就打12315投诉你们",
+    "我要找媒体曝光你们",
+    "我已经咨询律师了，准备起诉",
+    "充电器用的时候起火了，孩子差点受伤",
+    "I will report this to consumer protection",
+)
+
+
 def conversation_turns(rng: random.Random, reason: str) -> list[tuple[str, str]]:
-    """(speaker, text) turns of one service conversation, robot hand-over included."""
+    """(speaker, text) turns of one service conversation, robot hand-over included;
+    in a few (:data:`ALARMING_SHARE`) the customer threatens a complaint, the media,
+    a lawsuit or reports a safety problem, as real customers sometimes do."""
     kind, template = rng.choice(_DETAILS)
     detail = template.format(v=GENERATORS[kind](rng))
     problem = rng.choice(PROBLEMS.get(reason, ("有个问题",)))
@@ -117,6 +131,11 @@ def conversation_turns(rng: random.Random, reason: str) -> list[tuple[str, str]]
                 rng.choice(("这已经是第三次联系你们了", "到底什么时候能解决？", "能不能快一点")),
             ),
             ("agent", "非常理解您的心情，已经帮您升级到专员处理，24小时内给您答复"),
+        ]
+    if rng.random() < ALARMING_SHARE:
+        turns += [
+            ("customer", rng.choice(_ALARMING)),
+            ("agent", "非常抱歉给您带来这样的体验，我马上请主管来跟进"),
         ]
     turns += [
         ("customer", rng.choice(("好的，谢谢", "行吧，尽快", "希望这次真的能解决"))),
