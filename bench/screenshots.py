@@ -76,7 +76,7 @@ def shoot(chromium: Any, url: str, out: Path, size: tuple[int, int], lead: str |
     else:
         page.goto(url)
         wait_ready(page)
-    page.wait_for_selector("[data-testid='stPlotlyChart']", timeout=30_000)
+    page.wait_for_selector("img.gmd-chart-contacts, [data-testid='stPlotlyChart']", timeout=30_000)
     page.wait_for_timeout(4_000)  # charts drawn, one refresh done
     page.screenshot(path=str(out))
     page.close()

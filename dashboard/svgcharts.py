@@ -75,8 +75,8 @@ def _image(frame: Frame, css_class: str) -> str:
 
 
 def _y_grid(frame: Frame, suffix: str) -> None:
-    for step in range(5):
-        value = frame.y_max * step / 4
+    for step in range(6):
+        value = frame.y_max * step / 5
         y = frame.y(value)
         frame.parts.append(
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '

@@ -123,7 +123,7 @@ def buttons(alert: AlertView) -> None:
     if not actions.can_act:
         st.caption(t("console.read_only"))
         return
-    b1, b2, b3, b4, b5 = st.columns([1, 1.3, 1.6, 1, 1.8])
+    b1, b2, b3, b3b, b4, b5 = st.columns([1, 1.1, 1, 0.8, 0.9, 2], vertical_alignment="bottom")
     acked = b1.button(t("btn.ack"), type="primary", disabled=alert.status != "open", key="ack")
     if acked and run_action(lambda: actions.acknowledge(alert.id)) is not None:
         st.rerun()
@@ -132,7 +132,7 @@ def buttons(alert: AlertView) -> None:
     minutes = b3.selectbox(
         t("snooze.for"), SNOOZES_MIN, format_func=lambda m: f"{m} min", label_visibility="collapsed"
     )
-    snoozed = b3.button(t("btn.snooze"), key="snooze")
+    snoozed = b3b.button(t("btn.snooze"), key="snooze")
     if (
         snoozed
         and run_action(lambda: actions.snooze(alert.id, time.time() + minutes * 60)) is not None
@@ -143,6 +143,7 @@ def buttons(alert: AlertView) -> None:
         st.rerun()
     choice = b5.segmented_control(
         t("btn.label"), ("valid", "noise", "duplicate"), default=alert.label,
+        label_visibility="collapsed",
         format_func=lambda v: t(f"label.{v}"), key=f"label-{alert.id}",
     )  # fmt: skip
     if (
