@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.jobstores.base import ConflictingIdError
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -117,6 +117,22 @@ def stranded_rings(service: AlertService, grace_s: float = 5.0) -> list[int]:
         return list(session.scalars(query))
 
 
+class SharedStoreScheduler(BackgroundScheduler):  # type: ignore[misc]  # untyped library
+    """A scheduler that tolerates other workers' schedulers on the same job store.
+
+    APScheduler 3 assumes it owns its store: after running a date job it removes it,
+    and a ``JobLookupError`` there (another worker ran and removed it first) escapes
+    its main loop and silently kills the scheduler thread.  Here that is the normal
+    outcome of a race that :func:`fire` already makes harmless.
+    """
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
+        try:
+            super().remove_job(job_id, jobstore)
+        except JobLookupError:
+            log.debug("job %s already removed by another worker", job_id)
+
+
 class EscalationTimers:
     """The worker's scheduler: persistent escalation jobs plus a sweep of the other timers."""
 
@@ -125,7 +141,7 @@ class EscalationTimers:
         self.name = name
         self._armed: dict[str, float] = {}
         """Job id → when to look it up again (see :meth:`_arm`)."""
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = SharedStoreScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
                 "local": MemoryJobStore(),
