@@ -49,7 +49,7 @@ def signature(anomalies: list[Anomaly]) -> list[str]:
     return [a.to_fields()["json"] for a in anomalies]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(bucket, min_size=1, max_size=25))
 def test_never_crashes_and_is_deterministic(raw: list[Any]) -> None:
     obs = observations(raw)
@@ -63,7 +63,7 @@ def test_never_crashes_and_is_deterministic(raw: list[Any]) -> None:
             assert "NaN" not in text
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(bucket, min_size=2, max_size=20), st.data())
 def test_state_round_trip_resumes_identically(raw: list[Any], data: st.DataObject) -> None:
     obs = observations(raw)
