@@ -20,7 +20,13 @@ import pandas as pd
 import redis
 
 from datasources import aggregates_layout as lay
-from datasources.aggregates_kpi import KPI_COLUMNS, KpiSnapshot, kpis_from, newest_snapshots
+from datasources.aggregates_kpi import (
+    KPI_COLUMNS,
+    KpiSnapshot,
+    combine_metrics,
+    kpis_from,
+    newest_snapshots,
+)
 from datasources.aggregates_ops import hgetall_many
 from datasources.aggregates_series import series_values
 from datasources.keys import RESOLUTIONS, Keys
@@ -118,20 +124,25 @@ class AggregateReader:
     # -- KPIs --------------------------------------------------------------------
 
     def kpis(self, business_line: str | None = None) -> KpiSnapshot:
-        """Queue KPIs over the last complete minute (queue figures: newest snapshots)."""
-        minute = self._last_minute()
-        if minute is None:
+        """Queue KPIs over the rolling minute: the six newest complete 10 s buckets, so
+        the wall moves every 10 s and shows figures within seconds of a start (queue
+        figures: newest snapshots)."""
+        now = self.data_now()
+        if now is None:
             return KpiSnapshot(minute=None)
+        start = lay.bucket_start(now, 10) - 60
+        buckets = lay.bucket_range(start + 50, 6, "10s")
         scope = business_line or lay.TOTAL
         fields = [lay.metric_field(scope, m) for m in lay.SERVICE_METRICS]
         pipe = self.client.pipeline(transaction=False)
-        pipe.hmget(self.keys.aggregate(lay.SERVICE_LINE, "1m", minute), fields)
-        pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", minute))
-        pipe.hgetall(self.keys.aggregate(lay.QUEUE, "1m", minute + 60))
-        values, queue_prev, queue_now = pipe.execute()
-        service = _metrics(values)
-        snapshots = newest_snapshots([queue_prev, queue_now], business_line)
-        return kpis_from(minute, service, snapshots)
+        for b in buckets:
+            pipe.hmget(self.keys.aggregate(lay.SERVICE_LINE, "10s", b), fields)
+        for b in (*buckets, start + 60):
+            pipe.hgetall(self.keys.aggregate(lay.QUEUE, "10s", b))
+        replies = pipe.execute()
+        service = combine_metrics(_metrics(values) for values in replies[: len(buckets)])
+        snapshots = newest_snapshots(replies[len(buckets) :], business_line)
+        return kpis_from(start, service, snapshots)
 
     def kpi_history(self, minutes: int = 60, business_line: str | None = None) -> pd.DataFrame:
         """One row per complete minute (oldest first): ``time`` and :data:`KPI_COLUMNS`."""

@@ -76,6 +76,16 @@ def newest_snapshots(
     return list(newest.values())
 
 
+def combine_metrics(parts: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Service counters of several buckets as one: sums, except maxima stay maxima."""
+    total: dict[str, float] = {}
+    for part in parts:
+        for name, value in part.items():
+            held = total.get(name, 0.0)
+            total[name] = max(held, value) if name.endswith("_max") else held + value
+    return total
+
+
 def kpis_from(
     minute: int | None,
     service: dict[str, float],

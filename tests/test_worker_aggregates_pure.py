@@ -7,7 +7,7 @@ from worker_support import T0, contact, snapshot, voice
 
 from datasources import aggregates_layout as lay
 from datasources.aggregates import verbatim_series
-from datasources.aggregates_kpi import kpis_from, newest_snapshots
+from datasources.aggregates_kpi import combine_metrics, kpis_from, newest_snapshots
 from datasources.aggregates_ops import HashUpdate, roll_up
 from datasources.aggregates_write import BatchAggregate
 from datasources.settings import load_settings
@@ -165,3 +165,19 @@ def test_queue_kpis_from_newest_snapshots_per_group() -> None:
     only = kpis_from(0, {}, newest_snapshots([{"g1": new, "g2": other}], "taobao"))
     assert only.waiting_now == 5.0
     assert kpis_from(0, {}, []).waiting_now is None
+
+
+@pytest.mark.parametrize(
+    ("parts", "combined"),
+    [
+        ([], {}),
+        ([{"offered": 2.0}], {"offered": 2.0}),
+        ([{"offered": 2.0, "wait_max": 9.0}, {"offered": 3.0, "wait_max": 4.0}],
+         {"offered": 5.0, "wait_max": 9.0}),
+        ([{"answered": 1.0}, {"abandoned": 1.0}], {"answered": 1.0, "abandoned": 1.0}),
+    ],
+)  # fmt: skip
+def test_combine_metrics_sums_counters_and_keeps_maxima(
+    parts: list[dict[str, float]], combined: dict[str, float]
+) -> None:
+    assert combine_metrics(parts) == combined

@@ -120,6 +120,27 @@ def test_events_in_expected_aggregates_out(
     assert sparkline["contacts_per_min"].tolist()[-1] == 3.0 and len(sparkline) == 3
 
 
+def test_kpis_roll_over_the_last_six_ten_second_buckets(
+    redis_client: Any, settings: Settings, keys: Keys
+) -> None:
+    """A wall started 25 s after the first contact already shows figures, and a contact
+    older than a minute has left the rolling window."""
+    publish(redis_client, keys, "contacts", [
+        contact(T0 - 30, waited_s=1.0),
+        contact(T0 + 41, waited_s=3.0),
+        contact(T0 + 52, outcome="abandoned", waited_s=50.0),
+        contact(T0 + 55, waited_s=2.0),
+        contact(T0 + 64, waited_s=4.0),
+    ])  # fmt: skip
+    publish(redis_client, keys, "queue", [snapshot(T0 + 45, waiting=2)])
+    worker = own_stages_worker(redis_client, settings, keys, "rolling")
+    drain(worker, client=redis_client, keys=keys)
+    kpis = AggregateReader(redis_client, keys, settings).kpis()
+    assert kpis.minute == int(T0)  # window [T0, T0+60): the six buckets before T0+60
+    assert (kpis.contacts_per_min, kpis.pickup_rate, kpis.abandonment) == (3, 2 / 3, 1 / 3)
+    assert kpis.waiting_now == 2
+
+
 def test_invalid_event_dead_lettered_once_and_consumer_goes_on(
     redis_client: Any, settings: Settings, keys: Keys
 ) -> None:
