@@ -125,13 +125,20 @@ WallKey = tuple[str, str, int, int]
 
 
 class _WallCache:
-    """Recently built walls, shared by every session: the first session of a time slot
-    builds (others wait for it, then reuse), so fifty walls cost one build."""
+    """Recently built walls, shared by every session.  One session builds at a time;
+    while it does, the others are served the newest wall already built for their
+    view and language instead of queueing behind it (they get the new one at their
+    next refresh), so fifty walls cost one build and nobody waits for it."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.building = threading.Lock()
         self.entries: dict[WallKey, tuple[WallSnapshot, str]] = {}
+
+    def _newest(self, key: WallKey) -> tuple[WallSnapshot, str] | None:
+        with self.lock:
+            same = [k for k in self.entries if k[:2] == key[:2]]
+            return self.entries[max(same, key=lambda k: (k[3], k[2]))] if same else None
 
     def get_or_build(
         self, key: WallKey, build: Callable[[], tuple[WallSnapshot, str]]
@@ -140,7 +147,12 @@ class _WallCache:
             hit = self.entries.get(key)
         if hit is not None:
             return hit
-        with self.building:
+        if not self.building.acquire(blocking=False):
+            newest = self._newest(key)
+            if newest is not None:
+                return newest
+            self.building.acquire()
+        try:
             with self.lock:
                 hit = self.entries.get(key)
             if hit is not None:
@@ -150,6 +162,8 @@ class _WallCache:
                 self.entries = {k: v for k, v in self.entries.items() if k[3] >= key[3] - 1}
                 self.entries[key] = built
             return built
+        finally:
+            self.building.release()
 
 
 @st.cache_resource(show_spinner=False)

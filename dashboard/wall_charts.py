@@ -18,6 +18,7 @@ from dashboard.wall_data import WallSnapshot
 from datasources.catalog import label
 
 TICK_STEPS_S = (600, 1800, 3600, 7200, 10800)
+DAY_S = 24 * 3600
 
 
 def time_ticks(
@@ -43,10 +44,14 @@ def contacts_chart(snapshot: WallSnapshot, lang: str, tz: str, bin_s: int = 300)
     wide = per_minute_by_line(frame, bin_s) if not frame.empty else pd.DataFrame()
     if wide.empty:
         return '<div class="gmd-empty">—</div>'
-    starts = [int(s) for s in wide.index]
+    last = int(wide.index[-1])
+    starts = list(range(last - (DAY_S // bin_s - 1) * bin_s, last + 1, bin_s))
+    wide = wide.reindex(starts)  # a fixed 24 h axis: the same picture at any hour
     lines = [
-        svgcharts.Line(label("business_line", str(code), lang), PALETTE[i % len(PALETTE)],
-                       wide[code].round(1).tolist())
+        svgcharts.Line(
+            label("business_line", str(code), lang), PALETTE[i % len(PALETTE)],
+            [None if pd.isna(v) else round(float(v), 1) for v in wide[code]],
+        )
         for i, code in enumerate(wide.columns)
     ]  # fmt: skip
     markers = [
