@@ -33,15 +33,8 @@ from itertools import repeat
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import (  # noqa: E402
-    Stack,
-    alert_service,
-    fill_history,
-    open_alert,
-    start_app,
-)
 from wall_clients import run_sessions  # noqa: E402
 
 from alerts.masking import mask_pii  # noqa: E402
@@ -64,6 +57,13 @@ from datasources.schemas import (  # noqa: E402
 from datasources.settings import Settings  # noqa: E402
 from datasources.simulator.curve import load_factor  # noqa: E402
 from datasources.simulator.mix import reason_rates, skill_group_for  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    Stack,
+    alert_service,
+    fill_history,
+    open_alert,
+    start_app,
+)
 
 BUCKET_S = 60
 """One writer bucket per minute carries that minute's contacts (the wall reads minutes)."""

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import (  # noqa: E402
+from alerts.anomaly import Severity  # noqa: E402
+from datasources.keys import Keys  # noqa: E402
+from tests.browser_support import (  # noqa: E402
     KIOSK_TOKEN,
     LiveFeed,
     Stack,
@@ -35,9 +37,6 @@ from browser_support import (  # noqa: E402
     start_app,
     wait_ready,
 )
-
-from alerts.anomaly import Severity  # noqa: E402
-from datasources.keys import Keys  # noqa: E402
 
 SIZES = ((1920, 1080), (3840, 2160))
 ALERTS = (

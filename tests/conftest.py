@@ -23,6 +23,8 @@ from datasources.keys import Keys
 from datasources.redis_conn import EmbeddedRedis, connect
 from datasources.settings import Settings, load_settings
 
+pytest_plugins = ("tests.alerts_support",)
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alerts_support import anomaly
 from typer.testing import CliRunner
 
 from alerts.receiver import WebhookReceiver
 from alerts.service import AlertService
 from datasources.settings import Settings
 from gmd.cli import app
+from tests.alerts_support import anomaly
 
-pytest_plugins = ("alerts_support",)
 pytestmark = pytest.mark.integration
 
 

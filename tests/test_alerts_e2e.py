@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from alerts_support import make_settings
 
 from alerts.anomaly import AnomalyKind
 from alerts.receiver import WebhookReceiver
@@ -29,8 +28,8 @@ from datasources.migrate import upgrade
 from datasources.settings import Settings
 from datasources.simulator import Incident, Simulator
 from datasources.simulator.mix import reason_rates
+from tests.alerts_support import make_settings
 
-pytest_plugins = ("alerts_support",)
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 START = 1794326400.0 - 3600  # 23:00 in Shanghai on 10 November

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from alerts_support import anomaly, make_settings, routing_yaml
 from sqlalchemy import inspect, text
 
 from alerts.escalation import JOB_TABLE, EscalationTimers
@@ -23,8 +22,8 @@ from alerts.service import AlertService
 from datasources.db import make_engine
 from datasources.migrate import upgrade
 from datasources.settings import Settings
+from tests.alerts_support import anomaly, make_settings, routing_yaml
 
-pytest_plugins = ("alerts_support",)
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import redis
-from alerts_support import anomaly
 from sqlalchemy import select
 
 from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus
@@ -17,8 +16,8 @@ from alerts.intake import AlertIntake
 from alerts.models import Channel, Team
 from alerts.service import AlertService
 from datasources.keys import ALERTS_GROUP, Keys
+from tests.alerts_support import anomaly
 
-pytest_plugins = ("alerts_support",)
 pytestmark = pytest.mark.integration
 
 

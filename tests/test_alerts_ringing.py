@@ -8,7 +8,6 @@ import socket
 import time
 
 import pytest
-from alerts_support import anomaly
 from sqlalchemy import update
 
 from alerts.escalation import stranded_rings
@@ -16,8 +15,8 @@ from alerts.models import Ring
 from alerts.receiver import WebhookReceiver
 from alerts.ringing import AppriseNotifier
 from alerts.service import AlertService
+from tests.alerts_support import anomaly
 
-pytest_plugins = ("alerts_support",)
 pytestmark = pytest.mark.integration
 
 

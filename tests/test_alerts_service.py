@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import pytest
 import redis
-from alerts_support import anomaly
 from sqlalchemy import inspect
 
 from alerts.anomaly import AnomalyKind, AnomalyStatus, Severity
@@ -19,8 +18,8 @@ from alerts.service import AlertService, UnknownAlert
 from datasources.db import make_engine
 from datasources.keys import Keys
 from datasources.migrate import is_up_to_date, upgrade
+from tests.alerts_support import anomaly
 
-pytest_plugins = ("alerts_support",)
 pytestmark = pytest.mark.integration
 
 

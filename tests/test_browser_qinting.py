@@ -23,8 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import ROOT, App, Stack, browser, private_database, sign_in, start_app
-from qinting_support import utterance
 
 from alerts.radio_digest import send_digests
 from alerts.ringing import AppriseNotifier
@@ -35,6 +33,8 @@ from datasources.keys import Keys
 from datasources.qinting_store import ListeningStore
 from datasources.radio_store import RadioStore
 from datasources.settings import Settings
+from tests.browser_support import ROOT, App, Stack, browser, private_database, sign_in, start_app
+from tests.qinting_support import utterance
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 

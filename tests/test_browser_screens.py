@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from alerts.service import AlertService
+from dashboard.actions import ConsoleActions
+from dashboard.users import PermissionDenied, Role, User
+from datasources.keys import Keys
+from tests.browser_support import (
     KIOSK_TOKEN,
     App,
     LiveFeed,
@@ -29,11 +34,6 @@ from browser_support import (
     start_app,
     wait_ready,
 )
-
-from alerts.service import AlertService
-from dashboard.actions import ConsoleActions
-from dashboard.users import PermissionDenied, Role, User
-from datasources.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dashboard.i18n import LABELS, duration, translate
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.markup import obstacle_card_html, plain, sparkline_svg
 from dashboard.playlist import PlaylistError, parse_playlist
+from dashboard.services import _WallCache
 from dashboard.svgcharts import Line, line_chart, nice_max, stacked_bars
 from dashboard.users import (
     PermissionDenied,
@@ -257,3 +259,23 @@ def test_time_ticks_fall_on_round_local_times() -> None:
     starts = list(range(start, start + 6 * 3600, 300))
     ticks = time_ticks(starts, 300, "Asia/Shanghai")
     assert [label for _, label in ticks] == ["00:00", "01:00", "02:00", "03:00", "04:00", "05:00"]
+
+
+def test_walls_are_built_once_and_nobody_waits_for_a_build() -> None:
+    cache = _WallCache()
+    first = cache.get_or_build(("*", "zh", 1, 10), lambda: ("snap1", "wall1"))  # type: ignore[arg-type,return-value]
+    assert cache.get_or_build(("*", "zh", 1, 10), lambda: ("x", "x")) == first  # type: ignore[arg-type,return-value]
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> tuple[str, str]:
+        started.set()
+        release.wait(5)
+        return ("snap2", "wall2")
+
+    builder = threading.Thread(target=cache.get_or_build, args=(("*", "zh", 2, 11), slow))
+    builder.start()
+    started.wait(5)
+    assert cache.get_or_build(("*", "zh", 2, 11), lambda: ("x", "x")) == first  # type: ignore[arg-type,return-value]
+    release.set()
+    builder.join(5)
+    assert cache.get_or_build(("*", "zh", 2, 11), lambda: ("x", "x")) == ("snap2", "wall2")  # type: ignore[arg-type,return-value]

@@ -8,7 +8,6 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
-from qinting_support import migrated_sessions
 
 from alerts.radio import day_window
 from alerts.radio_digest import ATTEMPTS, send_digests
@@ -18,6 +17,7 @@ from datasources.conversations import ConversationSummary
 from datasources.qinting_store import NOTE, RADIO, RING, ListeningStore, month_start
 from datasources.radio_store import CaseStateError, Proposal, RadioStore
 from datasources.settings import Settings
+from tests.qinting_support import migrated_sessions
 from worker.qinting import RadioTicker
 
 pytestmark = pytest.mark.integration

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 import redis
-from qinting_support import contact, utterance
 
 from alerts.anomaly import Anomaly, AnomalyKind, Severity
 from alerts.transcript_rules import load_rules
 from datasources.conversations import ConversationStore, merge_transcript
 from datasources.keys import Keys
 from datasources.settings import Settings
+from tests.qinting_support import contact, utterance
 from worker.qinting import ConversationStage, TranscriptRuleStage
 
 pytestmark = pytest.mark.integration

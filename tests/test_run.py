@@ -20,10 +20,10 @@ from typing import Any
 
 import psutil
 import pytest
-from browser_support import browser, wait_ready
 
 from datasources.keys import Keys
 from datasources.redis_conn import connect
+from tests.browser_support import browser, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded, pytest.mark.slow]
 

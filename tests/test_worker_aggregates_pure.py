@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from worker_support import T0, contact, snapshot, voice
 
 from datasources import aggregates_layout as lay
 from datasources.aggregates import verbatim_series
@@ -11,6 +10,7 @@ from datasources.aggregates_kpi import combine_metrics, kpis_from, newest_snapsh
 from datasources.aggregates_ops import HashUpdate, roll_up
 from datasources.aggregates_write import BatchAggregate
 from datasources.settings import load_settings
+from tests.worker_support import T0, contact, snapshot, voice
 
 SETTINGS = load_settings(redis_prefix="unit")
 

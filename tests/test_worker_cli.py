@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
-from worker_support import T0, contact, publish
 
 from datasources.keys import Keys
 from datasources.settings import Settings
 from gmd.cli import app
+from tests.worker_support import T0, contact, publish
 
 
 def test_without_redis_url_one_line_and_exit_2() -> None:

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from worker_support import (
+
+from datasources import aggregates_layout as lay
+from datasources.aggregates import AggregateReader
+from datasources.keys import RESOLUTIONS, Keys
+from datasources.schemas import Event
+from datasources.settings import Settings
+from tests.worker_support import (
     T0,
     contact,
     drained,
@@ -19,12 +25,6 @@ from worker_support import (
     summed,
     voice,
 )
-
-from datasources import aggregates_layout as lay
-from datasources.aggregates import AggregateReader
-from datasources.keys import RESOLUTIONS, Keys
-from datasources.schemas import Event
-from datasources.settings import Settings
 from worker import groups
 from worker.aggregate import AggregationStage, FeedProgressStage
 from worker.loop import Worker

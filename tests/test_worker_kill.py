@@ -9,7 +9,6 @@ invalid event must be dead-lettered exactly once, and nothing may stay pending.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,17 +17,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from worker_support import (
+
+from datasources import aggregates_layout as lay
+from datasources.keys import FEED_GROUP, RESOLUTIONS, Keys
+from datasources.settings import Settings
+from tests.worker_support import (
     drained,
     expected_contacts,
     publish,
     random_contacts,
     summed,
+    worker_env,
 )
-
-from datasources import aggregates_layout as lay
-from datasources.keys import FEED_GROUP, RESOLUTIONS, Keys
-from datasources.settings import Settings
 from worker.loop import Worker
 from worker.main import build_stages
 
@@ -36,20 +36,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 EVENTS = 8_000
 INVALID = 5
-
-
-def worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
-    env.update(
-        GMD_REDIS_URL=str(settings.redis_url),
-        GMD_REDIS_PREFIX=settings.redis_prefix,
-        GMD_DATA_DIR=str(settings.data_dir),
-        GMD_DATABASE_URL=settings.effective_database_url,
-        GMD_WORKER__BATCH_SIZE="300",
-        GMD_WORKER__BLOCK_MS="50",
-        GMD_WORKER__CLAIM_IDLE_MS="100",
-    )
-    return env
 
 
 @pytest.fixture

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_worker_kill import worker_env
-from worker_support import T0, contact, publish
 
 from datasources.keys import Keys
 from datasources.redis_conn import EmbeddedRedis, connect
 from datasources.settings import Settings
+from tests.worker_support import T0, contact, publish, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

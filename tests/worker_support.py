@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from typing import Any
 
 from datasources.keys import FEED_GROUP, Keys
 from datasources.schemas import ContactEvent, QueueSnapshot, VoiceEvent, to_fields
+from datasources.settings import Settings
 
 T0 = 1_794_326_400.0
 """2026-11-11 00:00 UTC: Double-11."""
@@ -120,3 +122,17 @@ def drained(client: Any, keys: Keys) -> bool:
         if groups[FEED_GROUP]["last-delivered-id"] != newest[0][0]:
             return False
     return True
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
+    env.update(
+        GMD_REDIS_URL=str(settings.redis_url),
+        GMD_REDIS_PREFIX=settings.redis_prefix,
+        GMD_DATA_DIR=str(settings.data_dir),
+        GMD_DATABASE_URL=settings.effective_database_url,
+        GMD_WORKER__BATCH_SIZE="300",
+        GMD_WORKER__BLOCK_MS="50",
+        GMD_WORKER__CLAIM_IDLE_MS="100",
+    )
+    return env
