@@ -114,4 +114,5 @@ def bar_figure(counts: dict[str, int], *, height: int) -> go.Figure:
         "type": "bar", "orientation": "h", "marker": {"color": "#5dade2"},
         "y": [k for k, _ in items], "x": [v for _, v in items],
     }  # fmt: skip
-    return figure([trace], height, xaxis={"tickformat": ""})
+    top = max(v for _, v in items)
+    return figure([trace], height, xaxis={"tickformat": ",d", "dtick": max(1, round(top / 5))})
