@@ -9,7 +9,7 @@ from __future__ import annotations
 from dashboard import theme
 from dashboard.auth import require_role, user_box
 from dashboard.i18n import Language, current_language, language_switch
-from dashboard.services import get_settings
+from dashboard.services import freeze_heap, get_settings
 from dashboard.users import Role, User
 
 
@@ -17,6 +17,7 @@ def page_setup(role: Role | str, *, kiosk_allowed: bool = False) -> tuple[User, 
     """Apply the theme, stop unless the visitor's role allows ``role``, draw the sidebar.
 
     ``kiosk_allowed``: the page honours ``?kiosk=1`` (no chrome, no sidebar)."""
+    freeze_heap()
     settings = get_settings()
     kiosk = kiosk_allowed and theme.is_kiosk()
     theme.apply(kiosk)
