@@ -144,6 +144,7 @@ def series_count(client: Any, keys: Keys, settings: Any) -> int:
 
 def main() -> None:
     args = parse()
+    started = time.time()
     tmp = Path(tempfile.mkdtemp(prefix="gmd-bench-det-"))
     server = None
     url = args.redis_url
@@ -166,7 +167,6 @@ def main() -> None:
     worker = subprocess.Popen(
         [*cli, "worker", "--log-level", "ERROR"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    started = time.time()
     try:
         writer = FeedWriter(client, keys, settings.retention.stream_maxlen)
         events = produce(sim, writer, client, keys, args.max_lag)

@@ -183,7 +183,7 @@ class DetectionSettings(BaseModel):
     fdr_q: float = Field(1e-4, gt=0, lt=1)
     min_dispersion: float = Field(0.02, ge=0)
     min_spike_excess: float = Field(12.0, ge=0)
-    min_spike_ratio: float = Field(1.5, gt=1)
+    min_spike_ratio: float = Field(2.0, gt=1)
     min_drop_expected: float = Field(15.0, ge=1)
     max_drop_ratio: float = Field(0.5, gt=0, lt=1)
     confirm_buckets: int = Field(2, ge=1)
