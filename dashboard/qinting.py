@@ -25,7 +25,7 @@ from datasources.radio_store import RadioStore
 
 LABELS: dict[str, tuple[str, str]] = {
     "listen.title": ("亲听 · 实时会话", "Qinting · live conversations"),
-    "listen.topic": ("🎧 亲听这个话题的客户", "🎧 Listen to customers on this topic"),
+    "listen.topic": ("亲听这个话题的客户", "Listen to customers on this topic"),
     "listen.none": ("当前没有符合条件的实时会话", "No live conversations match"),
     "listen.open": ("收听", "Listen"),
     "listen.back": ("← 返回会话列表", "← All live conversations"),

@@ -186,7 +186,7 @@ def alert_page(alert_id: int) -> None:
         show_verbatims([*alert.verbatims, *recent][:8])
         listen = qinting.listen_link(alert.series, alert.business_line, alert.reason)
         if listen:
-            st.link_button(qinting.tr("listen.topic", lang), listen)
+            st.link_button(qinting.tr("listen.topic", lang), listen, icon=":material/headphones:")
         st.subheader(t("console.notes"))
         for note in detail.notes:
             st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
