@@ -25,7 +25,7 @@ def _time(ts: float | None, tz: str) -> str:
 
 
 def alerts_frame(alerts: Sequence[AlertView], lang: Language, tz: str) -> pd.DataFrame:
-    """One row per alert, most severe first, for the console's list."""
+    """One row per alert, in the given order, for the console's list."""
     rows = [
         {
             "id": a.id,

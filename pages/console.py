@@ -22,7 +22,7 @@ from dashboard.console_ui import run_action, show_verbatims
 from dashboard.i18n import t
 from dashboard.page import page_setup
 from dashboard.services import ServiceDown, get_alert_service, get_reader, get_settings, guarded
-from dashboard.wall_data import to_obstacle
+from dashboard.wall_data import severity_rank, to_obstacle
 from dashboard.widgets import obstacle_title
 from datasources.catalog import codes, label
 
@@ -61,6 +61,7 @@ def alert_list() -> None:
             status=statuses or None, business_line=line, severity=severity, owner=owner, limit=500
         )
     )
+    alerts.sort(key=lambda a: (severity_rank(a.severity), -a.first_seen))
     if not alerts:
         st.info(t("console.none"))
     else:
