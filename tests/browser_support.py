@@ -219,7 +219,8 @@ def fill_history(
 
 class LiveFeed(threading.Thread):
     """Plays the worker: simulated traffic up to "now", written every ``every_s``
-    through the real writer.  A Redis outage drops that batch and carries on."""
+    through the real writer.  A Redis outage drops that batch and carries on;
+    :attr:`paused` set stops writing (a stalled worker) until it is cleared."""
 
     def __init__(
         self, stack: Stack, *, rate: float = 6.0, every_s: float = 0.5, seed: int = 12
@@ -229,6 +230,7 @@ class LiveFeed(threading.Thread):
         self.simulator = Simulator(seed=seed, start=time.time(), rate=rate, incidents=0,
                                    duration_s=None)  # fmt: skip
         self.stopped = threading.Event()
+        self.paused = threading.Event()
 
     def run(self) -> None:
         settings = self.stack.settings()
@@ -247,6 +249,8 @@ class LiveFeed(threading.Thread):
                     break
                 if feed != "conversations":
                     batch.append((feed, event))
+            if self.paused.is_set():
+                continue
             with contextlib.suppress(redis.RedisError, OSError):
                 write_events(client, keys, settings, batch)
         client.close()

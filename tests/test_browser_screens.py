@@ -47,6 +47,7 @@ class Running:
     service: AlertService
     alerts: dict[str, int]
     browser: Any
+    feed: LiveFeed
 
     @property
     def wall_url(self) -> str:
@@ -78,7 +79,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             feed.start()
             app = start_app(stack.env, Path(root))
             with browser() as chromium:
-                yield Running(stack, app, service, alerts, chromium)
+                yield Running(stack, app, service, alerts, chromium, feed)
         finally:
             if feed is not None:
                 feed.stop()
@@ -196,4 +197,19 @@ def test_ring_dialog_previews_and_a_double_click_rings_once(running: Running) ->
     page.wait_for_timeout(2_000)
     assert len(receiver.messages) == before + 1
     assert receiver.messages[-1]["path"] == "/ring/duty.lead"
+    page.close()
+
+
+def test_stalled_feeds_get_a_banner_that_clears_when_they_return(running: Running) -> None:
+    page = open_wall(running)
+    running.feed.paused.set()
+    paused = time.monotonic()
+    try:
+        banner = page.locator("[data-banner='stale']").first
+        banner.wait_for(timeout=15_000)
+        assert time.monotonic() - paused <= running.stack.stale_after_s + 3
+        assert "feed stale since" in banner.inner_text()
+    finally:
+        running.feed.paused.clear()
+    page.wait_for_selector("[data-banner]", state="detached", timeout=10_000)
     page.close()
