@@ -213,3 +213,18 @@ def test_stalled_feeds_get_a_banner_that_clears_when_they_return(running: Runnin
         running.feed.paused.clear()
     page.wait_for_selector("[data-banner]", state="detached", timeout=10_000)
     page.close()
+
+
+def test_playlist_rotates_between_all_lines_and_one_line(running: Running) -> None:
+    page = running.browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{running.wall_url}&playlist=all,tmall&every=5")
+    wait_ready(page)
+    title = page.locator(".gmd-title")
+    seen: set[str] = set()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len(seen) < 2:
+        text = title.inner_text() if title.count() else ""
+        seen.update(v for v in ("All business lines", "Tmall") if v in text)
+        page.wait_for_timeout(500)
+    assert seen == {"All business lines", "Tmall"}
+    page.close()
