@@ -6,9 +6,9 @@ arrays, no loop per series):
 
 * contact spikes and drops (:mod:`alerts.detection_contacts`), sentiment storms
   (:mod:`alerts.detection_voices`) — counts against robust, surge-proof share
-  baselines with a negative-binomial test; their p-values are pooled into one
-  Benjamini–Hochberg family per tick, so the number of series does not turn
-  into a number of false alarms;
+  baselines with a negative-binomial test; each kind of test (spike, drop,
+  storm) over all series is one Benjamini–Hochberg family per tick, so the
+  number of series does not turn into a number of false alarms;
 * queue KPI breaches against the service targets (:mod:`alerts.detection_queue`);
 * incidents — open, update, end, cool down — in :mod:`alerts.detection_incidents`.
 
