@@ -1,6 +1,6 @@
 """Screenshots of the wall and the console at 1920x1080 and 3840x2160 for the docs.
 
-By default this starts its own demo (a private redis-server and database, two hours
+By default this starts its own demo (a private redis-server and database, a day
 of simulated traffic through the real writer, live traffic while it shoots, four
 alerts of which one acknowledged) and the real app; ``--url`` shoots a demo that is
 already running instead (``gmd run``: local visitors need no sign-in there).
@@ -51,11 +51,11 @@ ALERTS = (
 
 
 def seed_demo(stack: Stack) -> int:
-    """Two hours of traffic and four open alerts (the second acknowledged by a lead)."""
+    """A day of traffic and four open alerts (the second acknowledged by a lead)."""
     settings = stack.settings()
     client = stack.client()
     keys = Keys(settings.redis_prefix, settings.streams)
-    fill_history(client, keys, settings, end=time.time(), minutes=120, rate=10)
+    fill_history(client, keys, settings, end=time.time(), minutes=24 * 60, rate=4)
     service = alert_service(settings, client)
     now = time.time()
     ids = [

@@ -37,7 +37,7 @@ class Frame:
     width: int
     height: int
     left: int = 46
-    right: int = 10
+    right: int = 24
     top: int = 16
     bottom: int = 22
     y_max: float = 1.0
