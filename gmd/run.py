@@ -24,7 +24,8 @@ from gmd.supervisor import Child, Supervisor, child_env
 
 log = logging.getLogger("gmd.run")
 
-APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+ROOT = Path(__file__).resolve().parent.parent
+APP_FILE = ROOT / "app.py"
 
 
 def _wait_healthy(port: int, supervisor: Supervisor, timeout_s: float) -> bool:
@@ -104,6 +105,7 @@ def run_command(
             ],
             logs,
             env,
+            cwd=ROOT,  # Streamlit reads .streamlit/config.toml (theme) from its cwd
         )
     )
     supervisor = Supervisor(children)

@@ -38,6 +38,7 @@ class Child:
     argv: Sequence[str]
     log_dir: Path
     env: dict[str, str]
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: deque[float] = field(default_factory=deque)
 
@@ -54,6 +55,7 @@ class Child:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=self.env,
+                cwd=self.cwd,
                 preexec_fn=_die_with_parent,
             )
         log.info("started %s (pid %s), log: %s", self.name, self.process.pid, self.log_path)
@@ -130,8 +132,15 @@ class Supervisor:
             child.wait_or_kill(deadline)
 
 
+PATH_SETTINGS = ("GMD_CONFIG", "GMD_ROUTING_FILE", "GMD_USERS_FILE", "GMD_QINTING__RULES_FILE")
+"""Settings naming files: made absolute, since a child may run in another directory."""
+
+
 def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    for name in PATH_SETTINGS:
+        if env.get(name):
+            env[name] = str(Path(env[name]).resolve())
     return env

@@ -25,6 +25,8 @@ from datasources.keys import Keys
 from datasources.redis_conn import connect
 from tests.browser_support import browser, wait_ready
 
+ROOT = Path(__file__).resolve().parent.parent
+
 pytestmark = [pytest.mark.browser, pytest.mark.embedded, pytest.mark.slow]
 
 
@@ -73,15 +75,6 @@ def running(tmp_path: Path) -> Iterator[Running]:
                 process.wait()
 
 
-def _processes_using(path: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if str(path) in cmdline:
-            found.append(proc)
-    return found
-
-
 def _tile_values(page: Any) -> list[str]:
     return [str(v) for v in page.locator(".gmd-tile-value").all_inner_texts()]
 
@@ -124,8 +117,12 @@ def test_gmd_run_brings_the_war_room_up_and_stops_cleanly(running: Running) -> N
     _assert_wall_shows_live_numbers(f"http://127.0.0.1:{running.port}/?kiosk=1")
     client.close()
 
-    children = [p for p in _processes_using(running.data_dir.resolve()) if p.pid != os.getpid()]
-    assert children, "gmd run started no child processes"
+    children = psutil.Process(running.process.pid).children(recursive=True)
+    started = " ".join(" ".join(p.cmdline()) for p in children)
+    for part in ("redis-server", "gmd worker", "gmd simulate", "streamlit run"):
+        assert part in started, f"gmd run did not start {part}"
+    (web,) = [p for p in children if "streamlit" in " ".join(p.cmdline())]
+    assert Path(web.cwd()) == ROOT, "Streamlit reads .streamlit/config.toml only from its cwd"
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(40) == 0
     _gone, alive = psutil.wait_procs(children, timeout=10)

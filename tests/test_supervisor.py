@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from gmd.supervisor import MAX_RESTARTS_PER_MINUTE, Child, Supervisor, child_env
 
@@ -82,3 +83,20 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_children_get_absolute_file_settings_and_their_own_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GMD_CONFIG", "gmd.toml")
+    env = child_env(GMD_ROUTING_FILE="routes.yaml")
+    assert env["GMD_CONFIG"] == str(tmp_path / "gmd.toml")
+    assert env["GMD_ROUTING_FILE"] == str(tmp_path / "routes.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    child = Child("pwd", [sys.executable, "-c", "import os; print(os.getcwd())"], tmp_path, env)
+    child.cwd = elsewhere
+    child.start()
+    assert child.process is not None and child.process.wait(10) == 0
+    assert child.tail().strip() == str(elsewhere)
