@@ -35,9 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wall_clients import run_sessions  # noqa: E402
-
 from alerts.masking import mask_pii  # noqa: E402
+from bench.wall_clients import run_sessions  # noqa: E402
 from dashboard.history import HistoryCache  # noqa: E402
 from dashboard.wall_data import load_wall  # noqa: E402
 from dashboard.widgets import build_wall, show_wall  # noqa: E402
