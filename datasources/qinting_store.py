@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from alerts.masking import mask_pii
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.masking import mask_pii
 from alerts.radio_models import ListeningSession, SessionNote
 from datasources.conversations import ConversationSummary
 
