@@ -35,7 +35,7 @@ from alerts.detection_stats import benjamini_hochberg
 from alerts.detection_voices import VoiceModel
 from datasources.settings import DetectionSettings, Targets
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,12 @@ def _signal(
     ratio = observed / expected if expected > 0 else float("inf")
     p = (r.p_up if spike else r.p_down)[i]
     back = model.onset_offset(i, win, spike) * bucket_s if level is Level.FIRING else 0
+    cfg = model.cfg
+    decisive = (
+        level is Level.FIRING
+        and p <= cfg.decisive_p
+        and (ratio >= cfg.decisive_ratio if spike else ratio <= 1.0 / cfg.decisive_ratio)
+    )
     dims = _dims(r.ids[i])
     return Signal(
         series=r.ids[i],
@@ -131,6 +137,7 @@ def _signal(
         severity=severity_of(ratio, spike),
         metric=metric,
         onset_back_s=float(back),
+        decisive=bool(decisive),
         dims=dims,
         trend=[round(v * 60.0 / bucket_s, 2) for v in model.trend(i)],
         detail={"window_s": win * bucket_s, "ratio": round(ratio, 3), "p_value": float(p)},

@@ -3,7 +3,9 @@
 A test that fires on consecutive buckets is one incident, not a storm of alerts.
 The tracker opens an incident when a signal *fires* (the strict, false-alarm
 controlled test) on ``confirm_buckets`` buckets in a row — a one-bucket burst,
-such as a queue's backlog answered all at once, is not an incident — keeps
+such as a queue's backlog answered all at once, is not an incident — or at once
+when the signal is *decisive* (overwhelming evidence: waiting for a second
+bucket would only add ten seconds to the time to detect), keeps
 it open while the signal is merely *elevated* (a looser bar: hysteresis, so an
 incident hovering near the threshold does not flap),
 re-publishes it every few buckets while it lasts, and ends it after
@@ -42,6 +44,8 @@ class Signal:
     severity: Severity
     metric: str
     onset_back_s: float = 0.0
+    decisive: bool = False
+    """Evidence so strong (see ``decisive_p``) that one bucket opens the incident."""
     dims: dict[str, str] = field(default_factory=dict)
     trend: list[float] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
@@ -83,7 +87,7 @@ class IncidentTracker:
                     self.pending.pop(fp, None)
                     continue
                 onset, run = self.pending.get(fp, (bucket - sig.onset_back_s, 0))
-                if run + 1 >= self.cfg.confirm_buckets:
+                if sig.decisive or run + 1 >= self.cfg.confirm_buckets:
                     self.pending.pop(fp, None)
                     out.append(self._open(fp, onset, bucket, sig))
                 else:

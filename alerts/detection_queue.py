@@ -9,6 +9,15 @@ Bonferroni over every group and KPI) — two unanswered calls out of 300 are bad
 luck, not an incident.  A longest wait above target must hold through the window
 with at least ``queue_min_waiting`` customers still waiting: a small group whose
 agents all left shows no volume, only a wait that keeps growing.
+
+That wait needs a minute to pass the target, so the cause is watched too: a
+*collapse* is a group's logged-in agents (in-house and cloud, from the queue
+snapshots) falling to ``queue_collapse_ratio`` of their most over the last
+``queue_collapse_lookback_buckets`` while at least ``queue_collapse_min_waiting``
+customers wait.  Staffing follows the load smoothly (even the midnight surge only
+adds agents), so half the agents gone within two minutes with customers queueing
+is a breach in the making and is decisive: it opens at once, in the bucket it
+happens, not a minute later when the longest wait or the abandonments show it.
 One signal per group whatever KPI breached; the worst one is the headline and
 all of them are in ``detail``.  Definitions follow
 :mod:`datasources.aggregates_kpi` (pick-up = answered / offered, service level =
@@ -23,12 +32,13 @@ import numpy as np
 
 from alerts.anomaly import AnomalyKind, Severity
 from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import FloatArray, binom_lower_p, score_of
+from alerts.detection_stats import BoolArray, FloatArray, binom_lower_p, score_of
 from datasources.series import queue_series
 from datasources.settings import DetectionSettings, Targets
 
 COUNTERS = ("offered", "answered", "answered_in_sl")
-_LONGEST, _WAITING = len(COUNTERS), len(COUNTERS) + 1
+_LONGEST, _WAITING, _STAFF = len(COUNTERS), len(COUNTERS) + 1, len(COUNTERS) + 2
+AGENT_FIELDS = ("agents_available", "agents_busy", "cloud_agents_available", "cloud_agents_busy")
 
 
 class QueueModel:
@@ -37,11 +47,12 @@ class QueueModel:
     def __init__(self, cfg: DetectionSettings, targets: Targets) -> None:
         self.cfg = cfg
         self.targets = targets
-        self.depth = cfg.queue_window_buckets
+        self.depth = max(cfg.queue_window_buckets, cfg.queue_collapse_lookback_buckets + 1)
         self.groups: list[str] = []
         self._pos: dict[str, int] = {}
-        self.hist = np.zeros((0, len(COUNTERS) + 2, self.depth))
-        """group × (offered, answered, answered_in_sl, longest wait, waiting) × bucket."""
+        self.hist = np.zeros((0, len(COUNTERS) + 3, self.depth))
+        """group × (offered, answered, answered_in_sl, longest wait, waiting, agents)
+        × bucket; agents are NaN where no snapshot said how many."""
         self.last_bucket: int | None = None
 
     def step(
@@ -56,11 +67,14 @@ class QueueModel:
             if group not in self._pos:
                 self._pos[group] = len(self.groups)
                 self.groups.append(group)
-                self.hist = np.concatenate([self.hist, np.zeros((1, *self.hist.shape[1:]))])
+                fresh = np.zeros((1, *self.hist.shape[1:]))
+                fresh[:, _STAFF] = np.nan
+                self.hist = np.concatenate([self.hist, fresh])
         gap = 1 if self.last_bucket is None else (bucket - self.last_bucket) // self.cfg.bucket_s
         gap = max(1, min(int(gap), self.depth))
         self.hist = np.roll(self.hist, -gap, axis=2)
         self.hist[:, :, -gap:] = 0.0
+        self.hist[:, _STAFF, -gap:] = np.nan
         self.last_bucket = bucket
         now = self.hist[:, :, -1]
         for group, values in service.items():
@@ -72,6 +86,8 @@ class QueueModel:
             i = self._pos[group]
             now[i, _LONGEST] = max(now[i, _LONGEST], float(snap.get("longest_wait_s", 0.0)))
             now[i, _WAITING] = float(snap.get("waiting", 0.0))
+            if any(f in snap for f in AGENT_FIELDS):
+                now[i, _STAFF] = sum(float(snap.get(f, 0.0)) for f in AGENT_FIELDS)
         if not self.groups:
             return []
         window = self.hist[:, :, -self.cfg.queue_window_buckets :]
@@ -79,7 +95,23 @@ class QueueModel:
         held = window[:, _LONGEST].min(axis=1)  # above target through the whole window
         longest = window[:, _LONGEST].max(axis=1)
         waiting = window[:, _WAITING, -1]
-        return self._judge(sums, held, longest, waiting, open_groups)
+        return self._judge(sums, held, longest, waiting, self._collapse(), open_groups)
+
+    def _collapse(self) -> BoolArray:
+        """Groups whose agents fell to ``queue_collapse_ratio`` of their recent most
+        while customers wait (NaN = no snapshot: never a collapse)."""
+        cfg = self.cfg
+        staff = self.hist[:, _STAFF]
+        before = staff[:, -cfg.queue_collapse_lookback_buckets - 1 : -1]
+        most = np.where(np.isnan(before), -np.inf, before).max(axis=1)
+        now = staff[:, -1]
+        with np.errstate(invalid="ignore"):
+            collapse: BoolArray = (
+                (most >= cfg.queue_collapse_min_agents)
+                & (now <= cfg.queue_collapse_ratio * most)
+                & (self.hist[:, _WAITING, -1] >= cfg.queue_collapse_min_waiting)
+            )
+        return collapse
 
     def _judge(
         self,
@@ -87,6 +119,7 @@ class QueueModel:
         held: FloatArray,
         now: FloatArray,
         waiting: FloatArray,
+        collapse: BoolArray,
         open_groups: set[str],
     ) -> list[Signal]:
         t, cfg = self.targets, self.cfg
@@ -110,9 +143,10 @@ class QueueModel:
         elevated = (volume & ((pickup < t.pickup_rate) | (level < t.service_level))) | (
             now > t.longest_wait_s
         )
+        agents = self.hist[:, _STAFF, -1]
         signals = []
         for i, group in enumerate(self.groups):
-            firing = bool(fire_pick[i] or fire_sl[i] or fire_wait[i])
+            firing = bool(fire_pick[i] or fire_sl[i] or fire_wait[i] or collapse[i])
             if not (firing or group in open_groups):
                 continue
             lvl = Level.FIRING if firing else Level.ELEVATED if elevated[i] else Level.CALM
@@ -121,18 +155,22 @@ class QueueModel:
                 "service_level": round(float(level[i]), 4),
                 "longest_wait_s": round(float(now[i]), 1),
                 "offered": int(offered[i]),
+                "waiting": int(waiting[i]),
             }
             targets = {
                 "pickup_rate": t.pickup_rate,
                 "service_level": t.service_level,
                 "longest_wait_s": t.longest_wait_s,
+                "waiting": 0.0,
             }
             if fire_pick[i] or (not firing and pickup[i] < t.pickup_rate):
                 metric, p, sev_bad = "pickup_rate", p_pick[i], pickup[i] < t.pickup_rate - 0.05
             elif fire_sl[i] or (not firing and level[i] < t.service_level):
                 metric, p, sev_bad = "service_level", p_sl[i], level[i] < t.service_level - 0.2
-            else:
+            elif fire_wait[i] or not collapse[i]:
                 metric, p, sev_bad = "longest_wait_s", 1e-6, now[i] > 2 * t.longest_wait_s
+            else:
+                metric, p, sev_bad = "waiting", 1e-6, True
             signals.append(
                 Signal(
                     series=queue_series(str(group)),
@@ -144,11 +182,13 @@ class QueueModel:
                     severity=Severity.CRITICAL if sev_bad else Severity.MAJOR,
                     metric=metric,
                     onset_back_s=float(back if metric == "longest_wait_s" else 0),
+                    decisive=bool(collapse[i]),
                     dims={"skill_group": str(group)},
                     detail={
                         "kpis": kpis,
                         "targets": targets,
-                        "breached": _breached(i, fire_pick, fire_sl, fire_wait),
+                        "breached": _breached(i, fire_pick, fire_sl, fire_wait, collapse),
+                        "agents": None if np.isnan(agents[i]) else int(agents[i]),
                     },
                 )
             )
@@ -167,5 +207,5 @@ class QueueModel:
 
 
 def _breached(i: int, *masks: np.ndarray) -> list[str]:
-    names = ("pickup_rate", "service_level", "longest_wait_s")
+    names = ("pickup_rate", "service_level", "longest_wait_s", "agents_collapse")
     return [n for n, m in zip(names, masks, strict=True) if bool(m[i])]
