@@ -113,6 +113,7 @@ def score(anomalies: list[Anomaly], labels: list[Incident], bucket_s: int) -> di
     distinct = list(first.values())
     matched: set[int] = set()
     ttd: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     missed: list[Incident] = []
     for inc in labels:
         fp = f"{inc.series}#{inc.kind.value}"
@@ -126,6 +127,7 @@ def score(anomalies: list[Anomaly], labels: list[Incident], bucket_s: int) -> di
         if early:
             detected = min(float(a.detail["detected_at"]) for a in early)
             ttd.append(max(0.0, detected - inc.onset))
+            by_kind.setdefault(inc.kind.value, []).append(ttd[-1])
         else:
             missed.append(inc)
     false = [a for i, a in enumerate(distinct) if i not in matched]
@@ -134,6 +136,7 @@ def score(anomalies: list[Anomaly], labels: list[Incident], bucket_s: int) -> di
         "false": false,
         "missed": missed,
         "ttd": ttd,
+        "by_kind": by_kind,
         "precision": (len(distinct) - len(false)) / len(distinct) if distinct else 1.0,
         "recall": len(ttd) / len(labels) if labels else 1.0,
     }
@@ -209,6 +212,12 @@ def report(
         print(f"  missed  {inc.id} {inc.kind.value:16} {inc.series} x{inc.magnitude}")
     for a in result["false"]:
         print(f"  false   {a.fingerprint} onset {a.onset:.0f} obs {a.observed} exp {a.expected}")
+    for kind in sorted(k.value for k in SCORED_KINDS):
+        times = sorted(result["by_kind"].get(kind, []))
+        caught = sum(1 for inc in sim.labels if inc.kind.value == kind) - sum(
+            1 for inc in result["missed"] if inc.kind.value == kind
+        )
+        print(f"  {kind:16} caught {caught:2}  TTD s {[round(t) for t in times]}")
     ttd = np.array(result["ttd"]) if result["ttd"] else np.array([float("nan")])
     days = args.duration_s / 86400.0
     fa_rate = len(result["false"]) / max(n_series / 1000.0, 1e-9) / days
