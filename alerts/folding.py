@@ -232,7 +232,11 @@ def take_batch(tx: Tx, anomalies: list[Anomaly], routing: Routing, by: str = "de
 
 
 def start_all(tx: Tx, opened: list[Alert], by: str) -> None:
-    """One flush gives every new alert its id; then silence or ring each."""
+    """One flush gives every new alert its id; then silence or ring each that is still
+    open.  An intake that fell behind can open and end an alert in one batch: ringing
+    its owner for a problem already over would be refused, and the refused batch
+    would block every alert behind it."""
     tx.session.flush()
     for alert in opened:
-        start(tx, alert, by)
+        if alert.status == AlertStatus.OPEN.value:
+            start(tx, alert, by)

@@ -61,6 +61,22 @@ def test_same_fingerprint_folds_into_one_alert_and_rings_once(
     assert "“第一句”" in ring.body and "“第二句”" in ring.body and "值班 Ops" in ring.body
 
 
+def test_an_alert_opened_and_ended_in_one_batch_is_resolved_without_a_ring(
+    service: AlertService, receiver: WebhookReceiver
+) -> None:
+    """An intake that fell behind sees a whole incident in one batch; the batch must go
+    through (a refused ring used to block the intake for good)."""
+    start = anomaly()
+    later = anomaly("contacts:taobao:refund:*")
+    service.ingest([start, replace(start, status=AnomalyStatus.ENDED), later])
+    alerts = {a.series: a for a in service.list_alerts()}
+    assert alerts[start.series].status == "resolved"
+    assert alerts[later.series].status == "open"
+    assert [m.path for m in receiver.wait_for(1, 5)] == ["/alice"]  # only the open one
+    time.sleep(0.3)
+    assert len(receiver.received()) == 1
+
+
 def test_anomaly_end_resolves_unless_someone_holds_it_open(service: AlertService) -> None:
     a, b = anomaly("contacts:tmall:refund:*"), anomaly("contacts:eleme:refund:*")
     service.ingest([a, b])
