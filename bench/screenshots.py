@@ -13,6 +13,7 @@ Chinese text needs a CJK font in the browser's system (Debian: fonts-noto-cjk).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -118,6 +119,8 @@ def main() -> None:
                 app.stop()
             if stack is not None:
                 stack.stop()
+    shots = sorted(str(p.relative_to(args.out)) for p in args.out.glob("*.png"))
+    print(json.dumps({"screenshots": shots, "directory": str(args.out)}))
 
 
 if __name__ == "__main__":

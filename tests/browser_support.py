@@ -27,15 +27,12 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
 from alerts.masking import mask_pii
@@ -351,23 +348,3 @@ def sign_in(page: Any, url: str, name: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_timeout(300)
     wait_ready(page)
-
-
-@contextlib.contextmanager
-def private_database(tmp: Path) -> Iterator[str]:
-    """A database of its own: SQLite in ``tmp``, or a fresh PostgreSQL database when
-    ``GMD_TEST_DATABASE_URL`` names a server (dropped afterwards)."""
-    server = os.environ.get("GMD_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp / 'gmd-browser.db'}"
-        return
-    name = f"gmdbrowser_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from datasources.keys import Keys
 from datasources.redis_conn import EmbeddedRedis, connect
 from datasources.settings import Settings, load_settings
+from tests.db_support import private_database
 
 pytest_plugins = ("tests.alerts_support",)
 
@@ -69,20 +68,8 @@ def delete_prefix(client: redis.Redis, prefix: str) -> None:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    server = os.environ.get("GMD_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'gmd-test.db'}"
-        return
-    name = f"gmdtest_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from datasources.keys import Keys
 from datasources.qinting_store import ListeningStore
 from datasources.radio_store import RadioStore
 from datasources.settings import Settings
-from tests.browser_support import ROOT, App, Stack, browser, private_database, sign_in, start_app
+from tests.browser_support import ROOT, App, Stack, browser, sign_in, start_app
+from tests.db_support import private_database
 from tests.qinting_support import utterance
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]

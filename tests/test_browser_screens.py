@@ -29,11 +29,11 @@ from tests.browser_support import (
     browser,
     fill_history,
     open_alert,
-    private_database,
     sign_in,
     start_app,
     wait_ready,
 )
+from tests.db_support import private_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
