@@ -42,10 +42,6 @@ def wait_until(condition: Any, timeout_s: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.skip(
-    reason="regressed late on 2026-11-24: after the embedded Redis restarts the worker "
-    "does not resume within 30 s; open, see the closing note"
-)
 def test_worker_rides_out_a_redis_outage_and_stops_warm(
     private_redis: EmbeddedRedis, settings: Settings, tmp_path: Path
 ) -> None:

@@ -210,6 +210,10 @@ class Worker:
             pipe.watch(self.keys.worker_fence(self.name))
             try:
                 batch = self._fetch(pipe)
+            except redis.WatchError as exc:
+                # Before MULTI nothing can touch the watch but the connection itself:
+                # redis-py reports a connection lost while watching as a WatchError.
+                raise redis.ConnectionError(str(exc)) from exc
             except redis.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
