@@ -77,6 +77,10 @@ class WorkerSettings(BaseModel):
     block_ms: int = Field(500, ge=1)
     claim_idle_ms: int = Field(30_000, ge=100)
     heartbeat_ttl_s: int = Field(15, ge=2)
+    stage_attempts: int = Field(3, ge=1)
+    """Tries of a batch whose stage raises before its events are applied one by one and
+    the ones the stage still fails on are dead-lettered (a poison event must not stall
+    the feed)."""
 
 
 class ScreenSettings(BaseModel):

@@ -238,3 +238,40 @@ def test_stage_failure_commits_nothing_and_the_batch_is_retried(
     assert pending(redis_client, keys) == 300
     drain(worker, client=redis_client, keys=keys)  # retried from its own pending list
     assert summed(redis_client, keys, lay.CONTACTS, "10s") == expected_contacts(events)
+
+
+class PoisonStage:
+    """A stage bug that only some events trigger: it raises whenever one is in the batch."""
+
+    feeds = frozenset({"contacts"})
+
+    def apply(self, feed: str, events: Sequence[Event], pipe: Any) -> None:
+        if any(getattr(e, "verbatim", None) == "POISON" for e in events):
+            raise RuntimeError("cannot handle POISON")
+
+
+def test_a_poison_event_is_dead_lettered_after_the_tries_and_the_rest_are_applied(
+    redis_client: Any, settings: Settings, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alerts.masking import mask_pii
+
+    good = random_contacts(40, seed=5)
+    poison = contact(T0 + 1, verbatim="POISON", n=999)
+    events = [*good[:20], poison, *good[20:]]
+    publish(redis_client, keys, "contacts", events)
+    stages: list[FeedStage] = [AggregationStage(settings, keys, mask_pii), PoisonStage()]
+    worker = Worker(redis_client, settings, stages, name="w1")
+    monkeypatch.setattr("worker.loop.STAGE_RETRY_S", 0.01)
+    groups.ensure_groups(redis_client, keys)
+    for _ in range(settings.worker.stage_attempts):
+        assert worker.iteration() == 0  # the batch is retried whole, nothing applied
+        assert pending(redis_client, keys) == len(events)
+    assert worker.iteration() == len(events)  # then one by one
+    assert pending(redis_client, keys) == 0
+    assert summed(redis_client, keys, lay.CONTACTS, "10s") == expected_contacts(good)
+    dead = redis_client.xrange(keys.deadletter)
+    assert len(dead) == 1
+    fields = dead[0][1]
+    assert fields["contact_id"] == poison.contact_id
+    assert fields["dl_reason"] == "stage PoisonStage failed: cannot handle POISON"
+    assert worker.stats.dead_letters == 1

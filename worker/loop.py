@@ -117,6 +117,8 @@ class Worker:
         self._next_beat = 0.0
         self._outage = False
         self._previous_handlers: dict[int, Any] = {}
+        self._failures: dict[tuple[str, str], int] = {}
+        """(feed, first entry id) of a batch a stage failed on → failed tries."""
         self._by_feed = {
             feed: [s for s in self.stages if feed in s.feeds] for feed in self.keys.feed_streams
         }
@@ -254,19 +256,26 @@ class Worker:
         pipe.multi()
         dead = 0
         for feed, entries in batch.items():
-            events: list[Event] = []
+            parsed: list[tuple[str, dict[str, str], Event]] = []
             started = time.perf_counter()
             for entry_id, fields in entries:
                 if fields is None:
                     continue  # trimmed from the stream before anyone read it: just ack
                 try:
-                    events.append(parse_event(feed, fields))
+                    parsed.append((entry_id, fields, parse_event(feed, fields)))
                 except InvalidEvent as exc:
                     write_dead_letter(pipe, self.keys, feed, entry_id, fields, str(exc))
                     dead += 1
             self.stats.spent("parse", started)
-            if events and not self._apply_stages(feed, events, pipe):
-                return 0
+            if parsed:
+                tried = (feed, entries[0][0])
+                if self._failures.get(tried, 0) >= self.settings.worker.stage_attempts:
+                    dead += self._apply_one_by_one(feed, parsed, pipe)
+                elif self._apply_stages(feed, [event for _, _, event in parsed], pipe):
+                    self._failures.pop(tried, None)
+                else:
+                    self._failures[tried] = self._failures.get(tried, 0) + 1
+                    return 0
             pipe.xack(streams[feed], self.group, *(eid for eid, _ in entries))
         started = time.perf_counter()
         try:
@@ -300,6 +309,37 @@ class Worker:
                 self._stop.wait(STAGE_RETRY_S)
                 return False
         return True
+
+    def _apply_one_by_one(
+        self, feed: str, parsed: list[tuple[str, dict[str, str], Event]], pipe: Any
+    ) -> int:
+        """A batch the stages keep failing on: each event is tried alone on a scratch
+        pipeline (queued, never sent); those that still fail are dead-lettered with the
+        stage's error, the rest are applied.  Returns the events dead-lettered."""
+        self._failures = {k: n for k, n in self._failures.items() if k[0] != feed}
+        scratch: Any = self.client.pipeline(transaction=True)
+        dead = 0
+        for entry_id, fields, event in parsed:
+            failed = None
+            for stage in self._by_feed[feed]:
+                scratch.multi()
+                try:
+                    stage.apply(feed, [event], scratch)
+                except Exception as exc:
+                    failed = f"stage {type(stage).__name__} failed: {exc}"
+                    break
+                finally:
+                    scratch.reset()
+            if failed is None:
+                for stage in self._by_feed[feed]:
+                    stage.apply(feed, [event], pipe)
+            else:
+                write_dead_letter(pipe, self.keys, feed, entry_id, fields, failed)
+                dead += 1
+        if dead:
+            log.error("worker %s: %d %s events dead-lettered: a stage fails on them",
+                      self.name, dead, feed)  # fmt: skip
+        return dead
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
