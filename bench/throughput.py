@@ -115,7 +115,11 @@ def measure(settings: Settings, client: Any, total: int, chunk: int) -> Result:
     keys = Keys(settings.redis_prefix, settings.streams)
     bare = BareConsumer(client, keys, settings.worker.batch_size)
     full = Worker(
-        client, settings, build_stages(settings, client), build_tickers(settings, client), "bench"
+        client,
+        settings,
+        build_stages(settings, client),
+        build_tickers(settings, client, "bench"),
+        "bench",
     )
     own_stages: list[FeedStage] = [
         FeedProgressStage(keys),

@@ -200,7 +200,7 @@ def test_slow_worker_whose_batch_was_claimed_applies_nothing(
 def test_all_registered_stages_and_tickers_build(redis_client: Any, settings: Settings) -> None:
     stages = build_stages(settings, redis_client)
     assert {"contacts", "queue", "voices"} <= set().union(*(s.feeds for s in stages))
-    worker = Worker(redis_client, settings, stages, build_tickers(settings, redis_client))
+    worker = Worker(redis_client, settings, stages, build_tickers(settings, redis_client, "w"))
     try:
         assert all(t.interval_s > 0 for t in worker.tickers)
         worker.iteration()  # every ticker runs once without raising into the loop

@@ -38,12 +38,13 @@ def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
     ]
 
 
-def build_tickers(settings: Settings, client: redis.Redis) -> list[Ticker]:
-    """Every periodic job the worker runs between batches."""
+def build_tickers(settings: Settings, client: redis.Redis, name: str) -> list[Ticker]:
+    """Every periodic job the worker ``name`` runs between batches (the name is also its
+    consumer name in the alert intake's group and the owner of its detection locks)."""
     return [
         RadioTicker.from_settings(settings),
-        DetectionTicker(settings, client),
-        AlertIntake.from_settings(settings, client, default_name()),
+        DetectionTicker(settings, client, name),
+        AlertIntake.from_settings(settings, client, name),
     ]
 
 
@@ -65,11 +66,12 @@ def worker_command(
     if not settings.redis_url:
         fail("GMD_REDIS_URL is not set; `gmd run` starts Redis and the worker together")
     client = connect(settings.redis_url)
+    name = name or default_name()
     try:
-        stages, tickers = build_stages(settings, client), build_tickers(settings, client)
+        stages, tickers = build_stages(settings, client), build_tickers(settings, client, name)
     except ConfigError as exc:
         fail(f"configuration error: {exc}")
-    worker = Worker(client, settings, stages, tickers, name=name or default_name())
+    worker = Worker(client, settings, stages, tickers, name=name)
     worker.install_signal_handlers()
     previous = tune_gc()
     try:
