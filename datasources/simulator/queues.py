@@ -21,6 +21,10 @@ RECOVERY_S: Final = 120.0
 """After an outage agents log back in over two minutes, so the backlog drains as a
 slope rather than a one-second burst of pick-ups (which would look like a spike)."""
 
+RAMP_DOWN_S: Final = 300.0
+"""When the plan asks for fewer agents, they leave over about five minutes (a tick is one
+second), not all in the same second."""
+
 MIN_PATIENCE_S: Final = 20.0
 MEAN_EXTRA_PATIENCE_S: Final = 60.0
 """Patience = 20 s + exponential(60 s): nobody hangs up within 20 s."""
@@ -61,6 +65,8 @@ class SkillGroupQueue:
     inhouse: int = 0
     cloud: int = 0
     capacity: float = 1.0
+    needed: float = 0.0
+    """Headcount asked for by the last :meth:`staff` (before any outage)."""
 
     def staff(self, expected_rate: float, capacity: float = 1.0) -> None:
         """Set headcount for the expected arrival rate (per second); ``capacity`` < 1
@@ -70,6 +76,12 @@ class SkillGroupQueue:
         elif capacity > self.capacity:
             self.capacity = min(capacity, self.capacity + 1.0 / RECOVERY_S)
         needed = math.ceil(expected_rate * HANDLE_TIME_S * STAFFING_MARGIN + 2)
+        # Nobody is sent home while customers queue, and otherwise agents leave a few
+        # at a time: after the midnight peak or a spike the plan shrinks faster than
+        # the backlog, which would turn every ramp-down into a breach no team allows.
+        floor = self.needed if self.waiting else self.needed * (1.0 - 1.0 / RAMP_DOWN_S)
+        self.needed = max(float(needed), floor)
+        needed = math.ceil(self.needed)
         self.inhouse = math.floor(min(needed, self.planned_inhouse) * self.capacity)
         self.cloud = math.floor(max(0, needed - self.planned_inhouse) * self.capacity)
 
