@@ -27,7 +27,15 @@ from typing import Any
 import numpy as np
 
 from alerts.anomaly import Anomaly
-from alerts.detection_contacts import count_signals, explain_away, others_scale, rollup
+from alerts.detection_contacts import (
+    count_signals,
+    explain_away,
+    held_lines,
+    is_line_series,
+    open_lines,
+    others_scale,
+    rollup,
+)
 from alerts.detection_counts import CountModel
 from alerts.detection_incidents import IncidentTracker, Signal
 from alerts.detection_queue import QueueModel
@@ -35,7 +43,7 @@ from alerts.detection_stats import benjamini_hochberg
 from alerts.detection_voices import VoiceModel
 from datasources.settings import DetectionSettings, Targets
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,12 @@ class Detector:
         ids, counts, total = rollup(obs.contacts)
         c_res = None
         if total > 0:
-            scale = others_scale(self.contacts, ids, counts, total)
-            c_res = self.contacts.step(bucket, ids, counts, scale=scale)
+            troubled = open_lines(open_series, "contacts")
+            scale = others_scale(self.contacts, ids, counts, total, troubled)
+            held = held_lines(self.contacts.ids, troubled)
+            c_res = self.contacts.step(bucket, ids, counts, scale=scale, held=held)
         v_total = sum(float(t) for t, _ in obs.voices.values())
-        v_res = self.voices.test(bucket, obs.voices) if v_total > 0 else None
+        v_res = self.voices.test(bucket, obs.voices, open_series) if v_total > 0 else None
         family = {"up": c_res.p_up, "down": c_res.p_down} if c_res is not None else {}
         if v_res is not None:
             family["storm"] = v_res.p_up
@@ -100,7 +110,9 @@ class Detector:
                 self.contacts, c_res, reject["up"], reject["down"], open_series,
                 metric="contacts_per_min",
             )  # fmt: skip
-            signals += explain_away(found, self.cfg.child_explains)
+            signals += explain_away(
+                found, self.cfg.child_explains, open_series, self.contacts.excess
+            )
         if v_res is not None:
             signals += self.voices.signals(v_res, reject["storm"], open_series)
         open_groups = {
@@ -110,9 +122,26 @@ class Detector:
         return self.incidents.step(bucket, signals)
 
     def _benjamini_hochberg(self, family: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Benjamini–Hochberg per kind of test (spikes, drops, storms) across all series:
-        a hundred contact series must not drown the handful of voice series."""
-        return {name: benjamini_hochberg(p, self.cfg.fdr_q) for name, p in family.items()}
+        """Benjamini–Hochberg per kind of test (spikes, drops, storms) and, for contacts,
+        per level: whether a business line moves and whether one of its reasons does are
+        different questions, so a hundred reason series must not drown the seven lines
+        (nor the contact series the handful of voice series)."""
+        out: dict[str, np.ndarray] = {}
+        lines = self._line_mask
+        for name, p in family.items():
+            if name == "storm" or len(lines) != len(p):
+                out[name] = benjamini_hochberg(p, self.cfg.fdr_q)
+                continue
+            reject = np.zeros(len(p), dtype=bool)
+            for level in (lines, ~lines):
+                reject[level] = benjamini_hochberg(p[level], self.cfg.fdr_q)
+            out[name] = reject
+        return out
+
+    @property
+    def _line_mask(self) -> np.ndarray:
+        ids = self.contacts.ids
+        return np.fromiter((is_line_series(s) for s in ids), dtype=bool, count=len(ids))
 
     # -- persistence -------------------------------------------------------------
     def to_state(self) -> bytes:

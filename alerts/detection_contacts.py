@@ -12,7 +12,7 @@ are demoted instead (the whole line is the news).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 
@@ -23,6 +23,10 @@ from alerts.detection_stats import BoolArray, FloatArray, score_of
 from datasources.series import ALL, contact_series, parse_series
 
 _ELEVATED_Z = 2.0
+_IMPUTE_MIN = 5.0
+"""Expected contacts a bucket below which a line's count is trusted as it is."""
+_IMPUTE_MAX_SHARE = 0.8
+"""Above this share of the volume imputed, the rest cannot carry the reference."""
 
 
 def rollup(
@@ -38,23 +42,84 @@ def rollup(
     return list(sums), np.fromiter(sums.values(), dtype=np.float64, count=len(sums)), total
 
 
-def others_scale(model: CountModel, ids: list[str], values: FloatArray, total: float) -> FloatArray:
+def others_scale(
+    model: CountModel,
+    ids: list[str],
+    values: FloatArray,
+    total: float,
+    troubled: Collection[str] = (),
+) -> FloatArray:
     """Each series' reference: the bucket's total minus its own business line's count.
 
     Judging a line (and its reasons) against the *other* lines keeps an incident
     from dragging its own expectation along: a line dropping to a fifth also cuts
-    the grand total, which would otherwise make the drop look smaller.
+    the grand total, which would otherwise make the drop look smaller.  For the same
+    reason a line that is ``troubled`` (an open incident) or far from its usual share
+    this bucket counts at its expected volume in everyone else's reference: Taobao
+    down to 5 % must not make Tmall's ordinary evening look like a spike.  (Counting
+    an ordinary line at its expectation only takes noise out of the reference.)
     """
     line_totals = {_line_of(s): v for s, v in zip(ids, values, strict=True) if _is_line(s)}
     known = model.register(ids)
+    line_totals = _impute(model, line_totals, total, troubled)
+    total = sum(line_totals.values())
     own = np.fromiter((line_totals.get(_line_of(s), 0.0) for s in known), np.float64, len(known))
     others = total - own
     return np.where(others > 0, others, total)
 
 
+def _impute(
+    model: CountModel, observed: dict[str, float], total: float, troubled: Collection[str]
+) -> dict[str, float]:
+    """Line totals with the unreliable lines replaced by their expected share of a total
+    estimated from the reliable ones (``T = O / (1 - Σ shares)``).
+
+    A line is unreliable when it has an open incident or its count is off by more than
+    2× from its share of the median total the lines imply (``count / share``): the
+    median, because a big line that collapses drags the plain total with it.
+    """
+    shares: dict[str, float] = {}
+    for line in set(observed) | set(troubled):
+        i = model.position_of(contact_series(line))
+        if i is not None and model.seen[i] >= model.cfg.warmup_buckets:
+            shares[line] = float(model.level[i]) / (1.0 + float(model.level[i]))
+    implied = [observed.get(line, 0.0) / a for line, a in shares.items() if a > 0]
+    if len(implied) < 3:
+        return observed
+    typical = float(np.median(implied))
+    off = {
+        line
+        for line, a in shares.items()
+        if line in troubled
+        or (a * typical >= _IMPUTE_MIN and not 0.5 <= observed.get(line, 0.0) / (a * typical) <= 2)
+    }
+    reliable = sum(v for line, v in observed.items() if line not in off)
+    imputed_share = sum(shares[line] for line in off)
+    if not off or imputed_share > _IMPUTE_MAX_SHARE or reliable <= 0:
+        return observed
+    estimate = reliable / (1.0 - imputed_share)
+    return {**observed, **{line: shares[line] * estimate for line in off}}
+
+
+def open_lines(open_series: Collection[str], family: str) -> set[str]:
+    """Business lines with an open incident on a series of ``family`` (``contacts`` …)."""
+    return {_line_of(fp.split("#", 1)[0]) for fp in open_series if fp.startswith(f"{family}:")}
+
+
+def held_lines(ids: list[str], lines: Collection[str]) -> BoolArray:
+    """Series (aligned with ``ids``) on one of ``lines``: their baselines must not learn
+    an open incident as the new normal."""
+    return np.fromiter((_line_of(s) in lines for s in ids), dtype=bool, count=len(ids))
+
+
 @functools.lru_cache(maxsize=65536)
 def _line_of(series: str) -> str:
     return series.split(":", 2)[1]
+
+
+def is_line_series(series: str) -> bool:
+    """A whole business line's series (not one of its reasons)."""
+    return _is_line(series)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -152,9 +217,26 @@ def _dims(series: str) -> dict[str, str]:
         return {}
 
 
-def explain_away(signals: list[Signal], share: float) -> list[Signal]:
-    """Publish one incident once: demote the level (line or reason) that explains less."""
+def explain_away(
+    signals: list[Signal],
+    share: float,
+    open_series: Collection[str],
+    excess: Callable[[str, float], float],
+) -> list[Signal]:
+    """Publish one incident once: demote the level (line or reason) that explains less.
+
+    ``excess(series, window_s)`` is a series' extra (or missing) contacts over the last
+    ``window_s``; a reason and its line are compared over the longer of their two
+    windows, so a reason whose spike is best seen over half a minute is not judged
+    per minute against a line judged on ten seconds.  While a whole line's incident
+    is open, its reasons moving the same way are that incident, not new ones.
+    """
     active = {(s.series, s.kind): s for s in signals if s.level is not Level.CALM}
+
+    def explains(child: Signal, parent: Signal) -> bool:
+        window = max(child.detail["window_s"], parent.detail["window_s"])
+        return excess(child.series, window) >= share * excess(parent.series, window)
+
     for sig in signals:
         dims = parse_series(sig.series)
         if sig.level is not Level.FIRING or dims["family"] != "contacts":
@@ -163,8 +245,11 @@ def explain_away(signals: list[Signal], share: float) -> list[Signal]:
         if line is None:
             continue
         if "reason" in dims:
+            if f"{contact_series(line)}#{sig.kind.value}" in open_series:
+                sig.level = Level.ELEVATED
+                continue
             parent = active.get((contact_series(line), sig.kind))
-            if parent is not None and _excess(sig) < share * _excess(parent):
+            if parent is not None and not explains(sig, parent):
                 sig.level = Level.ELEVATED
         else:
             children = [
@@ -173,10 +258,6 @@ def explain_away(signals: list[Signal], share: float) -> list[Signal]:
                 if kind == sig.kind and series.startswith(f"contacts:{line}:")
                 and series != contact_series(line) and series.endswith(f":{ALL}")
             ]  # fmt: skip
-            if any(_excess(c) >= share * _excess(sig) for c in children):
+            if any(explains(c, sig) for c in children):
                 sig.level = Level.ELEVATED
     return signals
-
-
-def _excess(sig: Signal) -> float:
-    return abs(sig.observed - sig.expected)

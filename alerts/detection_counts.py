@@ -1,18 +1,20 @@
 """Count baselines and the count test, for every series at once.
 
 Each series keeps a robust level: its *share* of a parent total (the worker
-passes the bucket's total contacts) or, for a lone series, its plain count.  A
-Double-11 midnight surge multiplies every series and the total alike, so shares
-stay put and nothing rings; an incident moves one series' share.  A trimmed
-correction factor keeps a single huge incident from inflating the expectation
-of everyone else (and of itself).  Optionally a multiplicative seasonal profile
+passes each line the other lines' contacts) or, for a lone series, its plain
+count.  A Double-11 midnight surge multiplies every series and the reference
+alike, so shares stay put and nothing rings; an incident moves one series' share.
+(No common-mode correction on top: a factor fitted over all series is dragged by
+the very incident it should ignore when a big line collapses, or when one of a
+handful of voice series storms.)  Optionally a multiplicative seasonal profile
 (``season_buckets`` per cycle) captures a daily shape in a lone series.
 
 The level learns with an EWMA of observations clipped to ±3 standard deviations
-(outliers barely move it) and learns five times slower while a series is
-anomalous.  The test sums the last ``w`` buckets for each configured window and
-takes the smallest negative-binomial tail probability (Bonferroni over windows),
-so a sharp spike is caught in one bucket and a moderate one within a minute.
+(outliers barely move it), five times slower while a series is anomalous and
+twenty times slower while its business line has an open incident.  The test sums
+the last ``w`` buckets for each configured window and takes the smallest
+negative-binomial tail probability (Bonferroni over windows), so a sharp spike is
+caught in one bucket and a moderate one within a minute.
 Missing buckets are NaN in the history and count neither way.
 """
 
@@ -36,6 +38,10 @@ _DISPERSION_PRIOR = 1.0
 """Weight (in expected² units) of the initial alpha: a trickle (expected well below one
 contact a bucket) cannot estimate its own over-dispersion, so it keeps the prior."""
 _CALM_P = 0.05
+_HELD_SLOWDOWN = 20.0
+"""How much slower a *held* series learns (an incident is open on its business line):
+a line down for twenty minutes must not teach its reasons that zero is normal, or
+they all look like spikes the moment it recovers."""
 
 
 @dataclass
@@ -125,13 +131,19 @@ class CountModel:
         return self.ids
 
     def step(
-        self, bucket: int, ids: Sequence[str], values: FloatArray, scale: float | FloatArray = 1.0
+        self,
+        bucket: int,
+        ids: Sequence[str],
+        values: FloatArray,
+        scale: float | FloatArray = 1.0,
+        held: BoolArray | None = None,
     ) -> CountResult:
         """Observe one bucket (absent series count 0) and test every warm series.
 
         ``scale`` is the reference the level is a share of: one number, or one per
         known series (aligned with :meth:`register`'s ids) so that a series can be
-        judged against everything *but* its own business line.
+        judged against everything *but* its own business line.  ``held`` (aligned the
+        same way) marks series whose baseline barely learns this bucket.
         """
         where = self._register(ids)
         x = np.zeros(len(self.ids))
@@ -142,8 +154,7 @@ class CountModel:
         seasonal = self.season[:, phase]
         base = self.level * seasonal * scale
         warm = self.seen >= self.cfg.warmup_buckets
-        correction = self._correction(x, base, warm) if self.normalise else 1.0
-        expected = base * correction
+        expected = base
         self.hist_obs[:, -1] = x
         self.hist_exp[:, -1] = np.where(warm & ~missing, expected, np.nan)
         self.hist_ref[:, -1] = np.where(warm & ~missing, scale * np.ones_like(x), np.nan)
@@ -151,22 +162,11 @@ class CountModel:
         p_min = np.minimum(result.p_up, result.p_down)
         unit = np.where(missing, 0.0, seasonal * scale)
         reference = np.where(missing, 0.0, scale * np.ones_like(x))
-        self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase)
+        if held is not None and len(held) < len(x):
+            held = np.concatenate([held, np.zeros(len(x) - len(held), dtype=bool)])
+        held = np.zeros(len(x), dtype=bool) if held is None else held
+        self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase, held)
         return result
-
-    def _correction(self, x: FloatArray, base: FloatArray, warm: BoolArray) -> float:
-        """Trimmed Σx/Σexpected: the common mode the reference did not catch."""
-        use = warm & (base > 0) & ~np.isnan(x)
-        if use.sum() < 3 or base[use].sum() <= 0:
-            return 1.0
-        xs, bs = x[use], base[use]
-        first = xs.sum() / bs.sum()
-        e0 = bs * first
-        z = np.abs(xs - e0) / np.sqrt(e0 + 0.1 * e0**2 + 1.0)
-        keep = z < 4.0
-        if bs[keep].sum() <= 0:
-            return float(first)
-        return float(xs[keep].sum() / bs[keep].sum())
 
     def _test(self, warm: BoolArray) -> CountResult:
         n = len(self.ids)
@@ -224,12 +224,14 @@ class CountModel:
         warm: BoolArray,
         p_min: FloatArray,
         phase: int,
+        held: BoolArray,
     ) -> None:
         rate = 1.0 - 0.5 ** (1.0 / self.cfg.half_life_buckets)
         sd = np.sqrt(expected + self.dispersion * expected**2 + 1e-9)
         clipped = np.where(warm, np.clip(x, expected - _CLIP_SD * sd, expected + _CLIP_SD * sd), x)
         calm = p_min >= _ANOMALOUS_P
-        step = np.where(warm, np.where(calm, rate, rate / 5.0), 1.0 / (self.seen + 1.0))
+        warm_rate = np.where(held, rate / _HELD_SLOWDOWN, np.where(calm, rate, rate / 5.0))
+        step = np.where(warm, warm_rate, 1.0 / (self.seen + 1.0))
         ok = unit > 0
         target = np.divide(clipped, unit, out=np.zeros_like(x), where=ok)
         self.level = np.where(ok, self.level + step * (target - self.level), self.level)
@@ -264,6 +266,18 @@ class CountModel:
     # -- presentation helpers ------------------------------------------------------
     def position(self, series: str) -> int:
         return self._pos[series]
+
+    def excess(self, series: str, window_s: float) -> float:
+        """|observed − expected| of ``series`` summed over its last ``window_s``."""
+        w = max(1, int(window_s // self.cfg.bucket_s))
+        i = self._pos[series]
+        exp = self.hist_exp[i, -w:]
+        obs = np.where(np.isnan(exp), np.nan, self.hist_obs[i, -w:])
+        return abs(float(np.nansum(obs) - np.nansum(exp)))
+
+    def position_of(self, series: str) -> int | None:
+        """Like :meth:`position`, ``None`` for a series never seen."""
+        return self._pos.get(series)
 
     def trend(self, i: int) -> list[float]:
         """Recent per-bucket observations of one series (missing buckets left out)."""

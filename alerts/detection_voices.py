@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from alerts.anomaly import AnomalyKind
-from alerts.detection_contacts import count_signals, others_scale
+from alerts.detection_contacts import count_signals, held_lines, open_lines, others_scale
 from alerts.detection_counts import CountModel, CountResult
 from alerts.detection_incidents import Level, Signal
 from alerts.detection_stats import BoolArray, FloatArray, binom_upper_p
@@ -37,7 +37,10 @@ class VoiceModel:
         self.share_den = np.zeros(0)
 
     def test(
-        self, bucket: int, voices: Mapping[tuple[str, str], tuple[float, float]]
+        self,
+        bucket: int,
+        voices: Mapping[tuple[str, str], tuple[float, float]],
+        open_series: set[str],
     ) -> CountResult:
         sums: dict[str, list[float]] = {}
         for (line, _source), (total, negative) in voices.items():
@@ -48,7 +51,8 @@ class VoiceModel:
         totals = np.array([v[0] for v in sums.values()], dtype=np.float64)
         negatives = np.array([v[1] for v in sums.values()], dtype=np.float64)
         scale = others_scale(self.negative, ids, totals, float(totals.sum()))
-        result = self.negative.step(bucket, ids, negatives, scale=scale)
+        held = held_lines(self.negative.ids, open_lines(open_series, "voices"))
+        result = self.negative.step(bucket, ids, negatives, scale=scale, held=held)
         self.total.step(bucket, ids, totals)
         grow = len(result.ids) - len(self.share_num)
         if grow > 0:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from alerts.anomaly import Anomaly, AnomalyStatus
+from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
 from alerts.detection import BucketObservation, Detector
+from alerts.detection_contacts import explain_away
+from alerts.detection_incidents import Level, Signal
 from alerts.detection_stats import benjamini_hochberg, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings, Targets
 
@@ -223,3 +225,47 @@ def test_old_or_repeated_buckets_are_ignored() -> None:
     detector.step(obs)
     assert detector.step(obs) == []
     assert detector.last_bucket == T0
+
+
+def big_line_down(k: int, mu: np.ndarray) -> np.ndarray:
+    """line0 carries two thirds of all contacts and is down to 5 % for 20 minutes."""
+    big = np.where(_idx("line0"), mu * 10, mu)
+    return np.where(_idx("line0"), big * 0.05, big) if 80 <= k < 200 else big
+
+
+def test_a_big_line_down_rings_once_and_not_again_when_it_recovers() -> None:
+    """While line0 is down its expected volume stands in for it in the other lines'
+    reference (they must not look like spikes), and its reasons' baselines do not learn
+    the outage (they must not all spike when it is over)."""
+    found = run(big_line_down, buckets=320)
+    assert kinds(found) == {("contacts:line0:*:*", "drop")}
+
+
+def _sig(series: str, window_s: float, observed: float, expected: float) -> Signal:
+    return Signal(
+        series=series, kind=AnomalyKind.SPIKE, level=Level.FIRING, observed=observed,
+        expected=expected, score=9.0, severity=Severity.MAJOR, metric="contacts_per_min",
+        detail={"window_s": window_s},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reason_excess", "published"),
+    [(19.0, "contacts:cainiao:parcel:*"), (4.0, "contacts:cainiao:*:*")],
+)
+def test_reason_and_line_are_compared_over_the_same_window(
+    reason_excess: float, published: str
+) -> None:
+    """The reason's spike is clearest over 30 s, its line's over 10 s: per minute the
+    reason looks smaller (its window dilutes it), over the same 30 s it carries most
+    of the line's excess and is the news."""
+    reason = _sig("contacts:cainiao:parcel:*", 30.0, 48.0, 9.6)
+    line = _sig("contacts:cainiao:*:*", 10.0, 156.0, 40.0)
+    over_30s = {reason.series: reason_excess, line.series: 25.0}
+
+    def excess(series: str, window_s: float) -> float:
+        assert window_s == 30.0
+        return over_30s[series]
+
+    signals = explain_away([reason, line], 0.5, set(), excess)
+    assert [s.series for s in signals if s.level is Level.FIRING] == [published]
