@@ -45,6 +45,7 @@ SNAPSHOT_ROWS = (_STAFF, _HEAD, _TS, _FREE, _BUSY)
 """Rows only a queue snapshot fills: NaN where a bucket had none."""
 STALL_DEPTH = 13
 """Buckets of snapshots the stall test looks back over (two minutes)."""
+HANDLERS = ("robot", "agent", "cloud_agent")
 AGENT_FIELDS = ("agents_available", "agents_busy", "cloud_agents_available", "cloud_agents_busy")
 
 
@@ -100,7 +101,10 @@ class QueueModel:
             for j, name in enumerate(COUNTERS):
                 now[i, j] = float(values.get(name, 0.0))
             now[i, _LONGEST] = float(values.get("wait_max", 0.0))
-            now[i, _HUMAN] = float(values.get("agent", 0.0)) + float(values.get("cloud_agent", 0.0))
+            # Who answered: without the split, pick-ups by agents are unknown, not zero.
+            split = any(k in values for k in HANDLERS)
+            human = float(values.get("agent", 0.0)) + float(values.get("cloud_agent", 0.0))
+            now[i, _HUMAN] = human if split else np.nan
         for group, snap in queue.items():
             i = self._pos[group]
             now[i, _LONGEST] = max(now[i, _LONGEST], float(snap.get("longest_wait_s", 0.0)))
@@ -136,7 +140,9 @@ class QueueModel:
             ),
             PRIOR_RATE,
         )
-        p, stall_s = stall_p(h[:, _HEAD], h[:, _TS], h[:, _FREE], h[:, _BUSY], h[:, _WAITING], rate)
+        p, stall_s = stall_p(
+            h[:, _HEAD], h[:, _TS], h[:, _FREE], h[:, _BUSY], h[:, _WAITING], h[:, _HUMAN], rate
+        )
         busy = h[:, _BUSY, -1]
         calm = (
             (h[:, _FREE, -1] > 0)

@@ -1,29 +1,35 @@
-"""A stalled queue: the oldest customer is not taken although agents keep finishing.
+"""A stalled queue: customers wait, every agent is busy, and hardly anyone is taken.
 
 When every agent of a group is busy and customers queue, each call that ends frees
-an agent who takes the customer at the head of the queue.  Between two snapshots
-the head's wait therefore grows by exactly the time between them *only if no call
-ended*.  With ``B`` busy agents each finishing at ``mu`` calls per second, no call
-ending for ``T`` seconds has probability ``exp(-mu * B * T)``: in a group of three
-hundred agents ten seconds without a single pick-up is a one-in-a-billion event
-— unless the agents are gone or cannot take calls, which is the incident.  So the
-test is as fast as the group is large: big groups are flagged in the first bucket,
-small ones when the evidence is there.  ``mu`` is learned per group from quiet
-buckets (human pick-ups per busy agent-second), so no handle time is configured.
+an agent who takes the customer at the head of the queue.  With ``B`` busy agents
+each finishing ``mu`` calls a second, ``T`` seconds of such a queue should see about
+``mu * B * T`` pick-ups; seeing ``k`` of them has Poisson tail probability
+``P(X <= k)``.  In a group of three hundred agents ten seconds with one pick-up is
+a one-in-a-million event — unless the agents are gone or cannot take calls, which
+is the incident.  So the test is as fast as the group is large: big groups are
+flagged in their first bucket, small ones when the evidence is there.  ``mu`` is
+learned per group from quiet buckets (human pick-ups per busy agent-second), so no
+handle time is configured.  If the queue was empty just before, its head has waited
+unserved since it arrived, and that wait counts too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from alerts.detection_stats import FloatArray
+from alerts.detection_stats import FloatArray, poisson_lower_p
 
 PRIOR_RATE = 1.0 / 600
 """Calls finished per busy agent per second before a group has taught us its own
 (a ten-minute handle time: slower than any real team, so a new group is judged
 conservatively)."""
+
+
 _SLACK_S = 1.0
 """Snapshot timing jitter tolerated when comparing the head's growth to the interval."""
+WINDOWS = (1, 2, 3, 6, 12)
+"""Trailing intervals tested (Bonferroni over them): a long busy queue that stalls
+now must not have its last ten seconds diluted by the hour it flowed before."""
 
 
 def stall_p(
@@ -32,37 +38,48 @@ def stall_p(
     free: FloatArray,
     busy: FloatArray,
     waiting: FloatArray,
+    picked: FloatArray,
     rate: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """Per group (rows; columns = buckets, oldest first, NaN = no snapshot): the tail
-    probability of the trailing stall and its length in seconds (0 when none).
+    """Per group (rows; columns = buckets, oldest first, NaN = no snapshot; ``picked``
+    = human pick-ups in each bucket, NaN = not known): the tail probability of the
+    trailing stall and its length in seconds (0 when none).
 
-    A stall is the trailing run of intervals in which the head's wait grew by the
-    whole interval with no agent free and customers waiting at both ends.  If the
-    queue was empty just before the run, the head has waited unserved since it
-    arrived, so its whole wait counts.
+    A stall is within the trailing run of intervals between snapshots with no agent
+    free and customers waiting at both ends; the last 1, 2, 3, 6 and 12 intervals of
+    it are each tested and the most telling one is kept.
     """
     with np.errstate(invalid="ignore"):
         dt = np.diff(ts, axis=1)
-        grew = np.diff(head, axis=1)
-        stalled = (
+        starved = (
             (dt > 0)
-            & (grew >= dt - _SLACK_S)
+            & ~np.isnan(picked[:, 1:])
             & (free[:, 1:] == 0)
             & (waiting[:, 1:] > 0)
             & (waiting[:, :-1] > 0)
         )
-    # Length of the trailing run of stalled intervals.
-    run = np.cumprod(stalled[:, ::-1], axis=1).sum(axis=1).astype(np.intp)
+        # A head that waited the whole interval longer was not taken, whatever the
+        # bucket's pick-up count says (those may predate the queue).
+        untouched = np.diff(head, axis=1) >= dt - _SLACK_S
+    taken_each = np.where(untouched, 0.0, np.nan_to_num(picked[:, 1:]))
+    run = np.cumprod(starved[:, ::-1], axis=1).sum(axis=1).astype(np.intp)
     groups, cols = head.shape
-    start = cols - 1 - run  # the snapshot where the run begins
     rows = np.arange(groups)
-    now = head[:, -1]
-    before = np.where(start > 0, waiting[rows, np.maximum(start - 1, 0)], np.nan)
-    from_empty = (start > 0) & (before == 0)
-    stall_s = np.where(from_empty, now, now - head[rows, start])
-    stall_s = np.where(run > 0, np.nan_to_num(stall_s), 0.0)
-    masked = np.where(np.arange(cols)[None, :] >= start[:, None], busy, np.inf)
-    agents = np.where(run > 0, np.nan_to_num(masked.min(axis=1), posinf=0.0), 0.0)
-    p = np.exp(-rate * agents * stall_s)
-    return np.asarray(p), np.asarray(stall_s)
+    # Sums over the last L intervals, newest first: column L-1 covers L intervals.
+    spent = np.cumsum(np.nan_to_num(dt[:, ::-1]), axis=1)
+    taken = np.cumsum(taken_each[:, ::-1], axis=1)
+    fewest = np.minimum.accumulate(np.nan_to_num(busy[:, ::-1], nan=np.inf), axis=1)
+    best_p, best_s = np.ones(groups), np.zeros(groups)
+    tested = [w for w in WINDOWS if w < cols]
+    for w in tested:
+        ok = run >= w
+        start = cols - 1 - w
+        before = waiting[rows, max(start - 1, 0)]
+        from_empty = ok & (run == w) & (start > 0) & (before == 0)
+        length = spent[:, w - 1] + np.where(from_empty, np.nan_to_num(head[:, start]), 0.0)
+        agents = np.where(np.isfinite(fewest[:, w]), fewest[:, w], 0.0)
+        p = np.where(ok, poisson_lower_p(taken[:, w - 1], rate * agents * length), 1.0)
+        better = p < best_p
+        best_p = np.where(better, p, best_p)
+        best_s = np.where(better, length, best_s)
+    return np.minimum(1.0, best_p * max(1, len(tested))), best_s

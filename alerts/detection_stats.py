@@ -36,6 +36,12 @@ def nb_lower_p(observed: FloatArray, expected: FloatArray, alpha: FloatArray) ->
     return np.asarray(np.clip(special.betainc(n, x + 1.0, p), 0.0, 1.0), dtype=np.float64)
 
 
+def poisson_lower_p(observed: FloatArray, expected: FloatArray) -> FloatArray:
+    """P(X <= observed) for X ~ Poisson(expected): "fewer than the agents should have done"."""
+    k = np.floor(np.maximum(observed, 0.0))
+    return np.asarray(special.pdtr(k, np.maximum(expected, 0.0)), dtype=np.float64)
+
+
 def _nb_params(expected: FloatArray, alpha: FloatArray) -> tuple[FloatArray, FloatArray]:
     mu = np.maximum(expected, _TINY)
     n = 1.0 / np.maximum(alpha, 1e-6)

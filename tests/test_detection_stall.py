@@ -25,32 +25,39 @@ def _rows(*values: list[float]) -> np.ndarray:
     return np.array([values[0]], dtype=np.float64) if len(values) == 1 else np.array(values)
 
 
+PICKING = [5.0, 5.0, 5.0, 5.0]
+"""Agents took customers in every bucket, as busy agents finishing calls would."""
+
+
 @pytest.mark.parametrize(
-    ("head", "free", "busy", "waiting", "stall_s"),
+    ("head", "free", "waiting", "picked", "stall_s", "p_range"),
     [
-        # Queue forms at t=10 and its head is never taken: its whole wait counts.
-        ([0, 2, 12, 22], [5, 0, 0, 0], [100, 100, 100, 100], [0, 3, 8, 12], 22.0),
-        # The head moves (a pick-up each interval): no stall however long the queue.
-        ([0, 6, 5, 7], [0, 0, 0, 0], [100, 100, 100, 100], [9, 12, 14, 15], 0.0),
+        # Queue forms at t=10 and nobody is taken: the head's wait before counts too
+        # (100 busy agents should have freed ~15 in 22 s; three windows tested).
+        ([0, 2, 12, 22], [5, 0, 0, 0], [0, 3, 8, 12], [5, 0, 0, 0], 22.0,
+         (3 * math.exp(-100 / 150 * 22) * 0.999, 3 * math.exp(-100 / 150 * 22) * 1.001)),
+        # A busy queue that keeps moving: about as many taken as agents free up.
+        ([3, 6, 5, 7], [0, 0, 0, 0], [9, 12, 14, 15], PICKING, None, (0.1, 1.0)),
+        # A few taken by the agents left: 3 in 30 s where 20 were due.
+        ([3, 8, 12, 9], [0, 0, 0, 0], [9, 12, 14, 15], [5, 1, 1, 1], 30.0, (1e-6, 1e-4)),
         # An agent is free: customers are being taken, not stalled.
-        ([0, 2, 12, 22], [0, 0, 0, 1], [100, 100, 100, 100], [0, 3, 8, 12], 0.0),
-        # Stalled for the last two intervals only, behind a queue that moved before.
-        ([0, 6, 16, 26], [0, 0, 0, 0], [100, 100, 100, 100], [9, 12, 14, 15], 20.0),
+        ([0, 2, 12, 22], [0, 0, 0, 1], [0, 3, 8, 12], [5, 0, 0, 0], 0.0, (1.0, 1.0)),
         # A missing snapshot breaks the run.
-        ([2, 12, NAN, 32], [0, 0, NAN, 0], [100, 100, NAN, 100], [3, 5, NAN, 9], 0.0),
+        ([2, 12, NAN, 32], [0, 0, NAN, 0], [3, 5, NAN, 9], PICKING, 0.0, (1.0, 1.0)),
     ],
-    ids=["from-empty", "moving", "agent-free", "stalled-behind", "gap"],
-)
-def test_stall_length(
-    head: list[float], free: list[float], busy: list[float], waiting: list[float], stall_s: float
-) -> None:
-    ts = [T0 + 10.0 * k for k in range(len(head))]
-    ts = [t if not math.isnan(h) else NAN for t, h in zip(ts, head, strict=True)]
-    p, length = stall_p(
-        _rows(head), _rows(ts), _rows(free), _rows(busy), _rows(waiting), np.array([1 / 150])
-    )
-    assert length[0] == pytest.approx(stall_s)
-    assert p[0] == pytest.approx(math.exp(-100 / 150 * stall_s))
+    ids=["from-empty", "moving", "few-taken", "agent-free", "gap"],
+)  # fmt: skip
+def test_stall_length_and_probability(
+    head: list[float], free: list[float], waiting: list[float], picked: list[float],
+    stall_s: float | None, p_range: tuple[float, float],
+) -> None:  # fmt: skip
+    ts = [T0 + 10.0 * k if not math.isnan(h) else NAN for k, h in enumerate(head)]
+    busy = [100.0 if not math.isnan(h) else NAN for h in head]
+    h, t, f, b, w, k = (_rows(v) for v in (head, ts, free, busy, waiting, picked))
+    p, length = stall_p(h, t, f, b, w, k, np.array([1 / 150]))
+    if stall_s is not None:
+        assert length[0] == pytest.approx(stall_s)
+    assert p_range[0] <= p[0] <= p_range[1]
 
 
 def test_the_bigger_the_group_the_sooner_a_stall_is_unlikely() -> None:
@@ -59,7 +66,8 @@ def test_the_bigger_the_group_the_sooner_a_stall_is_unlikely() -> None:
     free = np.zeros((2, 3))
     busy = np.array([[300.0] * 3, [20.0] * 3])
     waiting = np.array([[0.0, 4.0, 9.0]] * 2)
-    p, _ = stall_p(head, ts, free, busy, waiting, np.full(2, 1 / 150))
+    picked = np.zeros((2, 3))
+    p, _ = stall_p(head, ts, free, busy, waiting, picked, np.full(2, 1 / 150))
     assert p[0] < 1e-9 < 0.1 < p[1]
 
 
@@ -83,7 +91,7 @@ def _run(stalls_from: int | None, busy: float, buckets: int = 80) -> list[float]
             "ts": T0 + 10.0 * k + 9.5,
         }
         service = {"g1": {"offered": 20.0, "answered": 20.0, "answered_in_sl": 20.0}}
-        service["g1"]["agent"] = float(rng.poisson(busy * 10 / 150))
+        service["g1"]["agent"] = 0.0 if stalled else float(rng.poisson(busy * 10 / 150))
         obs = BucketObservation(T0 + 10 * k, service=service, queue={"g1": snap})
         opened += [
             float(a.detail["detected_at"])
