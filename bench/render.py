@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from alerts.masking import mask_pii  # noqa: E402
-from bench.wall_clients import run_sessions  # noqa: E402
+from bench.support.wall_clients import run_sessions  # noqa: E402
 from dashboard.history import HistoryCache  # noqa: E402
 from dashboard.wall_data import load_wall  # noqa: E402
 from dashboard.widgets import build_wall, show_wall  # noqa: E402

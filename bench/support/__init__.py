@@ -1,0 +1,1 @@
+"""Helpers the benchmarks share; nothing here is a benchmark itself."""
