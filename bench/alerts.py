@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -197,6 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         receiver.stop()
         if embedded is not None:
             embedded.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

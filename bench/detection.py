@@ -35,6 +35,7 @@ import gzip
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -240,11 +241,13 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-            client.delete(key)
         log.close()
         if server is not None:
-            server.stop()
+            server.stop()  # our own server and its files go whole: no key-by-key clean-up
+        else:
+            for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+                client.unlink(key)
+        shutil.rmtree(tmp, ignore_errors=True)
     report(args, sim.labels, anomalies, events, elapsed, n_series, settings.detection.bucket_s)
 
 
