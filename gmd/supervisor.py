@@ -7,27 +7,21 @@ a ``kill -9`` of ``gmd run`` leaves no orphans behind.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datasources.child_process import die_with_parent
+
 log = logging.getLogger("gmd.run")
 
 MAX_RESTARTS_PER_MINUTE = 5
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -56,7 +50,7 @@ class Child:
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 cwd=self.cwd,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         log.info("started %s (pid %s), log: %s", self.name, self.process.pid, self.log_path)
 
