@@ -348,7 +348,13 @@ class AlertService:
             assert alert is not None
             folding.start_all(tx, [alert] if opened else [], by)
             bell = tx.rings[0] if tx.rings else None
-            if not opened:
+            if opened and request_id:
+                # The request that opened it rang through the escalation's first step;
+                # the same request again (a retry, a rerun) must not ring a second time.
+                alert.detail = {**alert.detail, "bell_request": request_id}
+            elif not opened and request_id and alert.detail.get("bell_request") == request_id:
+                bell = store.first_ring(tx, alert)
+            elif not opened:
                 key = f"bell:{alert.id}:{request_id or f'{by}:{tx.now}'}"
                 people = self._owner_recipients(alert, tx.now)
                 bell, _ = store.add_ring(tx, alert, people, by, f"bell rung by {by}", key)

@@ -92,6 +92,12 @@ def stop_escalation(alert: Alert) -> None:
     alert.next_escalation_at = None
 
 
+def first_ring(tx: Tx, alert: Alert) -> Ring | None:
+    """The first ring decided for ``alert`` (``None`` if it was silenced)."""
+    query = select(Ring).where(Ring.alert_id == alert.id).order_by(Ring.id).limit(1)
+    return tx.session.scalar(query)
+
+
 def add_ring(
     tx: Tx,
     alert: Alert,

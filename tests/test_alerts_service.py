@@ -185,10 +185,14 @@ def test_ringing_the_bell_opens_or_joins_with_the_excerpt(
     opened = service.raise_alert(flag, "manager.zhao", request_id="r1")
     assert opened.opened and opened.alert.owner_team == "risk"
     assert opened.alert.raised_by == "manager.zhao"
+    retried = service.raise_alert(flag, "manager.zhao", request_id="r1")  # same request again
+    assert not retried.opened and retried.ring_id == opened.ring_id
     joined = service.raise_alert(replace(flag, verbatims=["还要找媒体"]), "manager.qian", "r2")
     assert not joined.opened and joined.alert.id == opened.alert.id
     messages = receiver.wait_for(2, 5, path="carol")
     assert "12315" in messages[0].body and "还要找媒体" in messages[1].body
+    time.sleep(0.3)
+    assert len(receiver.received("carol")) == 2  # the retried request rang nobody
 
 
 def test_labels_missed_incidents_and_quality(service: AlertService) -> None:
