@@ -162,8 +162,6 @@ class CountModel:
         p_min = np.minimum(result.p_up, result.p_down)
         unit = np.where(missing, 0.0, seasonal * scale)
         reference = np.where(missing, 0.0, scale * np.ones_like(x))
-        if held is not None and len(held) < len(x):
-            held = np.concatenate([held, np.zeros(len(x) - len(held), dtype=bool)])
         held = np.zeros(len(x), dtype=bool) if held is None else held
         self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase, held)
         return result

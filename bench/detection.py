@@ -160,6 +160,11 @@ def series_count(client: Any, keys: Keys, settings: Any) -> int:
     if blob is None:
         return 0
     det = Detector.from_state(base64.b64decode(blob), settings.detection, settings.targets)
+    return watched_series(det)
+
+
+def watched_series(det: Detector) -> int:
+    """Series the detector judges: contact and voice series plus skill groups."""
     return len(det.contacts.ids) + len(det.voices.negative.ids) + len(det.queue.groups)
 
 
@@ -186,8 +191,7 @@ def replay(args: argparse.Namespace) -> None:
     anomalies: list[Anomaly] = []
     for obs in saved["buckets"]:
         anomalies += detector.step(obs)
-    n_series = len(detector.contacts.ids) + len(detector.voices.negative.ids)
-    n_series += len(detector.queue.groups)
+    n_series = watched_series(detector)
     sim_labels: list[Incident] = saved["labels"]
     elapsed = time.time() - started
     report(args, sim_labels, anomalies, 0, elapsed, n_series, settings.detection.bucket_s)

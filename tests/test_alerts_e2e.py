@@ -6,7 +6,6 @@ subsides → the alert resolves itself; the timeline records every step."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from datasources.settings import Settings
 from datasources.simulator import Incident, Simulator
 from datasources.simulator.mix import reason_rates
 from tests.alerts_support import make_settings
+from tests.worker_support import base_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,14 +62,9 @@ default: {{team: elsewhere, policy: chain}}
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
+    env = base_env(settings)
     env.update(
-        GMD_REDIS_URL=str(settings.redis_url),
-        GMD_REDIS_PREFIX=settings.redis_prefix,
-        GMD_DATA_DIR=str(settings.data_dir),
-        GMD_DATABASE_URL=settings.effective_database_url,
         GMD_ROUTING_FILE=str(settings.routing_file),
-        GMD_WORKER__BLOCK_MS="50",
         GMD_ALERTS__ESCALATION_TIME_SCALE=str(settings.alerts.escalation_time_scale),
         GMD_ALERTS__SWEEP_S="0.2",
         GMD_ALERTS__RING_BACKOFF_S="0.05",

@@ -124,15 +124,22 @@ def drained(client: Any, keys: Keys) -> bool:
     return True
 
 
-def worker_env(settings: Settings) -> dict[str, str]:
+def base_env(settings: Settings) -> dict[str, str]:
+    """The environment of a `gmd worker` subprocess on the test's own Redis prefix and
+    database, with none of the caller's GMD_* settings leaking in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
     env.update(
         GMD_REDIS_URL=str(settings.redis_url),
         GMD_REDIS_PREFIX=settings.redis_prefix,
         GMD_DATA_DIR=str(settings.data_dir),
         GMD_DATABASE_URL=settings.effective_database_url,
-        GMD_WORKER__BATCH_SIZE="300",
         GMD_WORKER__BLOCK_MS="50",
-        GMD_WORKER__CLAIM_IDLE_MS="100",
     )
+    return env
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """:func:`base_env` with small batches and quick claims, for the consumer tests."""
+    env = base_env(settings)
+    env.update(GMD_WORKER__BATCH_SIZE="300", GMD_WORKER__CLAIM_IDLE_MS="100")
     return env
