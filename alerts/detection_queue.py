@@ -143,19 +143,18 @@ class QueueModel:
         p, stall_s = stall_p(
             h[:, _HEAD], h[:, _TS], h[:, _FREE], h[:, _BUSY], h[:, _WAITING], h[:, _HUMAN], rate
         )
-        busy = h[:, _BUSY, -1]
+        busy, picked = h[:, _BUSY, -1], h[:, _HUMAN, -1]
         calm = (
             (h[:, _FREE, -1] > 0)
             & ~np.isnan(busy)
+            & ~np.isnan(picked)  # a bucket without the who-answered split teaches nothing
             & np.array([g not in open_groups for g in self.groups], dtype=bool)
         )
         step = np.maximum(
             1.0 - 0.5 ** (1.0 / self.cfg.half_life_buckets), 1.0 / (self.calm_seen + 1.0)
         )
         busy_s = np.nan_to_num(busy) * self.cfg.bucket_s
-        self.picked = np.where(
-            calm, self.picked + step * (h[:, _HUMAN, -1] - self.picked), self.picked
-        )
+        self.picked = np.where(calm, self.picked + step * (picked - self.picked), self.picked)
         self.busy_s = np.where(calm, self.busy_s + step * (busy_s - self.busy_s), self.busy_s)
         self.calm_seen = self.calm_seen + calm
         return p, stall_s

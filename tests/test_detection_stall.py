@@ -113,3 +113,26 @@ def test_a_stalled_queue_opens_a_breach_as_soon_as_the_group_size_allows(
 
 def test_a_busy_queue_that_keeps_moving_is_not_a_stall() -> None:
     assert _run(stalls_from=None, busy=300.0) == []
+
+
+def test_buckets_without_the_answered_split_do_not_blind_the_stall_test() -> None:
+    """A service entry that does not say who answered (robot, agent, cloud agent) must
+    not poison the learned pace: the stall test still opens afterwards."""
+    detector = Detector(DetectionSettings(), Targets())
+    opened = []
+    for k in range(60):
+        stalled = k >= 50
+        snap = {
+            "waiting": 4.0 + k - 50 if stalled else 0.0,
+            "longest_wait_s": 10.0 * (k - 49) if stalled else 0.0,
+            "agents_available": 0.0 if stalled else 5.0,
+            "agents_busy": 300.0,
+            "ts": T0 + 10.0 * k + 9.5,
+        }
+        service = {"g1": {"offered": 20.0, "answered": 20.0, "answered_in_sl": 20.0}}
+        if k % 2 or stalled:  # every other quiet bucket lacks the split
+            service["g1"]["agent"] = 0.0 if stalled else 20.0
+        obs = BucketObservation(T0 + 10 * k, service=service, queue={"g1": snap})
+        opened += [a for a in detector.step(obs) if a.status.value == "ongoing"]
+    assert np.isfinite(detector.queue.picked).all()
+    assert opened and "queue_stalled" in opened[0].detail["breached"]
