@@ -15,9 +15,11 @@ That wait needs a minute to pass the target, so the cause is watched too: a
 snapshots) falling to ``queue_collapse_ratio`` of their most over the last
 ``queue_collapse_lookback_buckets`` while at least ``queue_collapse_min_waiting``
 customers wait.  Staffing follows the load smoothly (even the midnight surge only
-adds agents), so half the agents gone within two minutes with customers queueing
-is a breach in the making and is decisive: it opens at once, in the bucket it
-happens, not a minute later when the longest wait or the abandonments show it.
+adds agents), so a fifth of the agents gone within a minute with customers
+queueing is a breach in the making and is decisive: it opens at once, in the
+bucket it happens, not a minute later when the longest wait or the abandonments
+show it.  (Agents pulled away mid-call still count as busy until the call ends,
+so the first snapshot of an outage shows only part of the loss.)
 One signal per group whatever KPI breached; the worst one is the headline and
 all of them are in ``detail``.  Definitions follow
 :mod:`datasources.aggregates_kpi` (pick-up = answered / offered, service level =

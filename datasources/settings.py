@@ -199,7 +199,7 @@ class DetectionSettings(BaseModel):
     queue_min_offered: int = Field(30, ge=1)
     queue_margin: float = Field(0.1, ge=0, lt=1)
     queue_min_waiting: int = Field(8, ge=1)
-    queue_collapse_ratio: float = Field(0.65, gt=0, lt=1)
+    queue_collapse_ratio: float = Field(0.8, gt=0, lt=1)
     queue_collapse_lookback_buckets: int = Field(6, ge=1)
     queue_collapse_min_agents: int = Field(4, ge=1)
     queue_collapse_min_waiting: int = Field(3, ge=1)

@@ -32,6 +32,10 @@ def collapse(k: int) -> tuple[float, float]:
     return (40.0, 1.0) if k < 40 else (12.0, 3.0 * (k - 39))
 
 
+def collapse_quarter(k: int) -> tuple[float, float]:
+    return (40.0, 0.0) if k < 40 else (30.0, 4.0 + k - 40)
+
+
 def heavy_load(k: int) -> tuple[float, float]:
     return 40.0, float(np.random.default_rng(k).integers(0, 16))
 
@@ -42,6 +46,11 @@ def surge_staffing(k: int) -> tuple[float, float]:
 
 def ramp_down(k: int) -> tuple[float, float]:
     return 60.0 * 0.98 ** max(0, k - 30), 4.0
+
+
+def ramp_down_fastest(k: int) -> tuple[float, float]:
+    """The simulator's fastest planned ramp-down (a 300th of the plan a second)."""
+    return 60.0 * (1 - 10 / 300) ** max(0, k - 30), 4.0
 
 
 def collapse_nobody_waiting(k: int) -> tuple[float, float]:
@@ -73,11 +82,13 @@ def _run_queue(queue: Queue, *, agent_fields: bool = True, buckets: int = 60) ->
     ("queue", "agent_fields", "within_buckets"),
     [
         (collapse, True, 1),  # agents to 30 % with customers queueing: the same bucket
+        (collapse_quarter, True, 1),  # a quarter gone at once, a queue forming
         (collapse, False, None),  # no agent counts: only the longest-wait rule can tell
         (steady, True, None),
         (heavy_load, True, None),  # up to 15 waiting with everyone at work
         (surge_staffing, True, None),  # the midnight surge adds agents
         (ramp_down, True, None),  # 2 % fewer agents a bucket: planned, not an outage
+        (ramp_down_fastest, True, None),  # 18 % fewer over a minute: still the plan
         (collapse_nobody_waiting, True, None),  # fewer agents, nobody waits yet
         (collapse_small_group, True, None),  # 3 agents is too few to call a collapse
     ],
