@@ -129,7 +129,7 @@ class Detector:
         out: dict[str, np.ndarray] = {}
         lines = self._line_mask
         for name, p in family.items():
-            if name == "storm" or len(lines) != len(p):
+            if name == "storm":
                 out[name] = benjamini_hochberg(p, self.cfg.fdr_q)
                 continue
             reject = np.zeros(len(p), dtype=bool)
