@@ -50,7 +50,7 @@ def main() -> None:
 # Sub-commands.  Imported here, below `fail` and `settings_or_exit`, because the
 # command modules import those two from this module.  One line per command.
 from alerts.cli import alerts_app, db_app  # noqa: E402
-from alerts.detection_cli import backtest_command  # noqa: E402
+from alerts.detection.cli import backtest_command  # noqa: E402
 from alerts.radio_cli import radio_app  # noqa: E402
 from dashboard.users_cli import users_app  # noqa: E402
 from datasources.simulator.runner import simulate_command  # noqa: E402

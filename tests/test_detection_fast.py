@@ -16,7 +16,7 @@ import pytest
 
 from alerts.anomaly import AnomalyKind, Severity
 from alerts.detection import BucketObservation, Detector
-from alerts.detection_incidents import IncidentTracker, Level, Signal
+from alerts.detection.incidents import IncidentTracker, Level, Signal
 from datasources.settings import DetectionSettings, Targets
 from tests.test_detection_unit import KEYS, T0, _idx
 

@@ -14,7 +14,7 @@ import pytest
 
 from alerts.anomaly import AnomalyKind
 from alerts.detection import BucketObservation, Detector
-from alerts.detection_stall import stall_p
+from alerts.detection.stall import stall_p
 from datasources.settings import DetectionSettings, Targets
 from tests.test_detection_unit import T0
 

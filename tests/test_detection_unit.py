@@ -14,9 +14,9 @@ import pytest
 
 from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus, Severity
 from alerts.detection import BucketObservation, Detector
-from alerts.detection_contacts import explain_away
-from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import benjamini_hochberg, nb_lower_p, nb_upper_p
+from alerts.detection.contacts import explain_away
+from alerts.detection.incidents import Level, Signal
+from alerts.detection.significance import benjamini_hochberg, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings, Targets
 
 T0 = 1_794_300_000

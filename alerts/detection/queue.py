@@ -33,9 +33,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from alerts.anomaly import AnomalyKind, Severity
-from alerts.detection_incidents import Level, Signal
-from alerts.detection_stall import PRIOR_RATE, stall_p
-from alerts.detection_stats import BoolArray, FloatArray, binom_lower_p, score_of
+from alerts.detection.incidents import Level, Signal
+from alerts.detection.significance import BoolArray, FloatArray, binom_lower_p, score_of
+from alerts.detection.stall import PRIOR_RATE, stall_p
 from datasources.series import queue_series
 from datasources.settings import DetectionSettings, Targets
 
@@ -132,7 +132,7 @@ class QueueModel:
         return self._judge(sums, held, longest, waiting, self._collapse(), stall, open_groups)
 
     def _stall(self, open_groups: set[str]) -> tuple[FloatArray, FloatArray]:
-        """The stall test (:mod:`alerts.detection_stall`), then learn each calm group's
+        """The stall test (:mod:`alerts.detection.stall`), then learn each calm group's
         pick-ups per busy agent-second."""
         h = self.hist
         rate = np.where(

@@ -1,7 +1,7 @@
 """``gmd backtest``: the worker's count detector over a CSV of history.
 
 Before trusting a threshold, run it over last year's Double-11: the same
-:class:`alerts.detection_counts.CountModel` (robust level, over-dispersion,
+:class:`alerts.detection.model.CountModel` (robust level, over-dispersion,
 negative-binomial test over sliding windows), the same Benjamini–Hochberg
 control across keys per time step and the same incident hysteresis as the
 worker, with the thresholds from the settings.  Only the bucket width comes
@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from alerts.anomaly import Anomaly
-from alerts.detection_contacts import count_signals
-from alerts.detection_counts import CountModel
-from alerts.detection_incidents import IncidentTracker
-from alerts.detection_stats import benjamini_hochberg
+from alerts.detection.contacts import count_signals
+from alerts.detection.incidents import IncidentTracker
+from alerts.detection.model import CountModel
+from alerts.detection.significance import benjamini_hochberg
 from datasources.settings import DetectionSettings
 
 DAY_S = 86400

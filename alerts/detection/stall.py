@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alerts.detection_stats import FloatArray, poisson_lower_p
+from alerts.detection.significance import FloatArray, poisson_lower_p
 
 PRIOR_RATE = 1.0 / 600
 """Calls finished per busy agent per second before a group has taught us its own

@@ -4,13 +4,13 @@ Pure and I/O-free, so the worker, ``gmd backtest`` and the tests drive the very
 same code.  Each :meth:`Detector.step` tests every series at once (numpy over
 arrays, no loop per series):
 
-* contact spikes and drops (:mod:`alerts.detection_contacts`), sentiment storms
-  (:mod:`alerts.detection_voices`) — counts against robust, surge-proof share
+* contact spikes and drops (:mod:`alerts.detection.contacts`), sentiment storms
+  (:mod:`alerts.detection.voices`) — counts against robust, surge-proof share
   baselines with a negative-binomial test; each kind of test (spike, drop,
   storm) over all series is one Benjamini–Hochberg family per tick, so the
   number of series does not turn into a number of false alarms;
-* queue KPI breaches against the service targets (:mod:`alerts.detection_queue`);
-* incidents — open, update, end, cool down — in :mod:`alerts.detection_incidents`.
+* queue KPI breaches against the service targets (:mod:`alerts.detection.queue`);
+* incidents — open, update, end, cool down — in :mod:`alerts.detection.incidents`.
 
 The detector's whole memory serialises with :meth:`Detector.to_state` so a
 restarted worker resumes with warm baselines and its open incidents.
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from alerts.anomaly import Anomaly
-from alerts.detection_contacts import (
+from alerts.detection.contacts import (
     count_signals,
     explain_away,
     held_lines,
@@ -36,11 +36,11 @@ from alerts.detection_contacts import (
     others_scale,
     rollup,
 )
-from alerts.detection_counts import CountModel
-from alerts.detection_incidents import IncidentTracker, Signal
-from alerts.detection_queue import QueueModel
-from alerts.detection_stats import benjamini_hochberg
-from alerts.detection_voices import VoiceModel
+from alerts.detection.incidents import IncidentTracker, Signal
+from alerts.detection.model import CountModel
+from alerts.detection.queue import QueueModel
+from alerts.detection.significance import benjamini_hochberg
+from alerts.detection.voices import VoiceModel
 from datasources.settings import DetectionSettings, Targets
 
 STATE_VERSION = 3

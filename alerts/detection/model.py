@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from alerts.detection_stats import BoolArray, FloatArray, nb_lower_p, nb_upper_p
+from alerts.detection.significance import BoolArray, FloatArray, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings
 
 _CLIP_SD = 3.0

@@ -1,6 +1,6 @@
 """``gmd backtest``: read a CSV, run the detector, write one CSV row per anomaly.
 
-The arithmetic is in :mod:`alerts.detection_backtest`; this is the edge that
+The arithmetic is in :mod:`alerts.detection.backtest`; this is the edge that
 reads files and turns every input problem into one line on stderr (exit 2).
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from alerts.detection_backtest import BacktestError, backtest, prepare, stderr_progress
+from alerts.detection.backtest import BacktestError, backtest, prepare, stderr_progress
 
 
 def backtest_command(

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from alerts.anomaly import AnomalyKind
-from alerts.detection_contacts import count_signals, held_lines, open_lines, others_scale
-from alerts.detection_counts import CountModel, CountResult
-from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import BoolArray, FloatArray, binom_upper_p
+from alerts.detection.contacts import count_signals, held_lines, open_lines, others_scale
+from alerts.detection.incidents import Level, Signal
+from alerts.detection.model import CountModel, CountResult
+from alerts.detection.significance import BoolArray, FloatArray, binom_upper_p
 from datasources.series import voice_series
 from datasources.settings import DetectionSettings
 

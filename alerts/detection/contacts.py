@@ -1,7 +1,7 @@
 """Contact spikes and drops per business line and per business line × reason.
 
 Counts are rolled up to ``contacts:{bl}:{reason}:*`` and ``contacts:{bl}:*:*``
-and tested as shares of the bucket's total (see :mod:`alerts.detection_counts`).
+and tested as shares of the bucket's total (see :mod:`alerts.detection.model`).
 One incident is usually visible at both levels: a refund spike on Tmall also
 lifts Tmall's total.  To publish it once, a parent whose excess is mostly
 (``child_explains``) carried by one of its reasons is demoted to "elevated"
@@ -17,9 +17,9 @@ from collections.abc import Callable, Collection, Mapping
 import numpy as np
 
 from alerts.anomaly import AnomalyKind, Severity
-from alerts.detection_counts import CountModel, CountResult
-from alerts.detection_incidents import Level, Signal
-from alerts.detection_stats import BoolArray, FloatArray, score_of
+from alerts.detection.incidents import Level, Signal
+from alerts.detection.model import CountModel, CountResult
+from alerts.detection.significance import BoolArray, FloatArray, score_of
 from datasources.series import ALL, contact_series, parse_series
 
 _ELEVATED_Z = 2.0
