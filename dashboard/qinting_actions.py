@@ -16,7 +16,7 @@ import streamlit as st
 from alerts.lifecycle import AlertError
 from alerts.transcript_rules import bell_anomaly
 from dashboard import qinting as q
-from dashboard.i18n import Language
+from dashboard.i18n import Language, translate
 from dashboard.services import get_alert_service
 from dashboard.users import User
 from datasources.catalog import label
@@ -29,7 +29,7 @@ TAGS = ("", "痛点 pain point", "好做法 good practice", "流程问题 proces
 
 def moment_label(seq: int | None, shown: list[StoredUtterance], lang: Language) -> str:
     if seq is None:
-        return q.tr("note.whole", lang)
+        return translate("note.whole", lang)
     for u in shown:
         if u.seq == seq:
             line = q.utterance_line(u, lang)
@@ -39,18 +39,18 @@ def moment_label(seq: int | None, shown: list[StoredUtterance], lang: Language) 
 
 def notes_panel(session_id: int, shown: list[StoredUtterance], user: User, lang: Language) -> None:
     """Timestamped notes, optionally tagged and pinned to one utterance."""
-    st.subheader(q.tr("note.title", lang))
+    st.subheader(translate("note.title", lang))
     moments: list[int | None] = [None, *[u.seq for u in shown]]
     with st.form("qt-note", clear_on_submit=True):
-        text = st.text_area(q.tr("note.text", lang), height=80)
-        tag = st.selectbox(q.tr("note.tag", lang), TAGS, accept_new_options=True)
+        text = st.text_area(translate("note.text", lang), height=80)
+        tag = st.selectbox(translate("note.tag", lang), TAGS, accept_new_options=True)
         moment = st.selectbox(
-            q.tr("note.moment", lang),
+            translate("note.moment", lang),
             moments,
             index=len(moments) - 1,
             format_func=lambda seq: moment_label(seq, shown, lang),
         )
-        saved = st.form_submit_button(q.tr("note.save", lang))
+        saved = st.form_submit_button(translate("note.save", lang))
     store = q.listening_store()
     if saved:
         at = next((u.ts for u in shown if u.seq == moment), None)
@@ -65,12 +65,12 @@ def notes_panel(session_id: int, shown: list[StoredUtterance], user: User, lang:
                 seq=moment,
                 utterance_ts=at,
             )
-            st.success(q.tr("note.saved", lang))
+            st.success(translate("note.saved", lang))
         except ValueError as exc:
             st.error(str(exc))
     notes = store.notes(session_id)
     if not notes:
-        st.caption(q.tr("note.none", lang))
+        st.caption(translate("note.none", lang))
     with st.container(key="qt-notes"):
         for n in notes:
             where = f" @{q.clock(n.utterance_ts)}" if n.utterance_ts else ""
@@ -94,7 +94,7 @@ def actions_panel(
     """Pick the customer's words once; ring the owner with them or propose them to the radio."""
     customer = [u for u in shown if u.speaker == "customer"]
     picked = st.multiselect(
-        q.tr("act.excerpt", lang),
+        translate("act.excerpt", lang),
         [u.seq for u in customer],
         default=[customer[-1].seq] if customer else [],
         format_func=lambda seq: moment_label(seq, shown, lang),
@@ -102,12 +102,12 @@ def actions_panel(
     )
     excerpt = [u.text for u in customer if u.seq in picked]
 
-    st.subheader(q.tr("act.ring", lang))
-    comment = st.text_input(q.tr("act.ring_comment", lang), key="qt-ring-comment")
-    if st.button(q.tr("act.ring", lang), type="primary", key="qt-ring"):
+    st.subheader(translate("act.ring", lang))
+    comment = st.text_input(translate("act.ring_comment", lang), key="qt-ring-comment")
+    if st.button(translate("act.ring", lang), type="primary", key="qt-ring"):
         ring_the_bell(summary, session_id, excerpt, comment, user, lang)
 
-    st.subheader(q.tr("act.radio", lang))
+    st.subheader(translate("act.radio", lang))
     radio_form(summary, session_id, excerpt, user, lang)
 
 
@@ -120,12 +120,12 @@ def ring_the_bell(
     lang: Language,
 ) -> None:
     if not excerpt:
-        st.error(q.tr("act.need_excerpt", lang))
+        st.error(translate("act.need_excerpt", lang))
         return
     request_id = _request_id(session_id, excerpt)
     rung: dict[str, int] = st.session_state.setdefault("qt-rung", {})
     if request_id in rung:
-        st.info(q.tr("act.already", lang, id=rung[request_id]))
+        st.info(translate("act.already", lang, id=rung[request_id]))
         return
     now = time.time()
     anomaly = bell_anomaly(
@@ -142,7 +142,7 @@ def ring_the_bell(
     try:
         receipt = get_alert_service().raise_alert(anomaly, by=user.name, request_id=request_id)
     except AlertError as exc:
-        st.error(q.tr("act.failed", lang, error=str(exc)))
+        st.error(translate("act.failed", lang, error=str(exc)))
         return
     except q.UNAVAILABLE as exc:
         q.unavailable(exc, lang)
@@ -157,7 +157,7 @@ def ring_the_bell(
         text=" / ".join([comment, *excerpt]).strip(" /"),
         ref=f"alert#{alert.id}",
     )
-    st.success(q.tr("act.rung", lang, id=alert.id, team=alert.owner_team))
+    st.success(translate("act.rung", lang, id=alert.id, team=alert.owner_team))
 
 
 def radio_form(
@@ -177,14 +177,15 @@ def radio_form(
     )
     with st.form("qt-radio", clear_on_submit=True):
         channel_id = st.selectbox(
-            q.tr("act.channel", lang), ids, index=default, format_func=lambda i: names[i]
+            translate("act.channel", lang), ids, index=default, format_func=lambda i: names[i]
         )
         title = st.text_input(
-            q.tr("act.case_title", lang), value=q.topic(summary.business_line, summary.reason, lang)
+            translate("act.case_title", lang),
+            value=q.topic(summary.business_line, summary.reason, lang),
         )
-        words = st.text_area(q.tr("act.excerpt", lang), value="\n".join(excerpt), height=90)
-        note = st.text_input(q.tr("act.case_note", lang))
-        sent = st.form_submit_button(q.tr("act.radio", lang))
+        words = st.text_area(translate("act.excerpt", lang), value="\n".join(excerpt), height=90)
+        note = st.text_input(translate("act.case_note", lang))
+        sent = st.form_submit_button(translate("act.radio", lang))
     if not sent:
         return
     proposal = Proposal(
@@ -209,4 +210,4 @@ def radio_form(
         text=f"{label('business_line', summary.business_line, lang)}: {title}",
         ref=f"case#{case_id}",
     )
-    st.success(q.tr("act.proposed", lang, id=case_id))
+    st.success(translate("act.proposed", lang, id=case_id))

@@ -187,14 +187,14 @@ def alert_page(alert_id: int) -> None:
         show_verbatims([*alert.verbatims, *recent][:8])
         listen = qinting.listen_link(alert.series, alert.business_line, alert.reason)
         if listen:
-            st.link_button(qinting.tr("listen.topic", lang), listen, icon=":material/headphones:")
+            st.link_button(t("listen.topic"), listen, icon=":material/headphones:")
         st.subheader(t("console.notes"))
         for note in detail.notes:
             st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
             st.text(note.text)
         if actions.can_act:
             with st.form("note", clear_on_submit=True):
-                text = st.text_area(t("note.text"))
+                text = st.text_area(t("console.note"))
                 noted = st.form_submit_button(t("btn.note"))
             if noted and run_action(lambda: actions.add_note(alert.id, text)) is not None:
                 st.rerun()

@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from dashboard import qinting as q
-from dashboard.i18n import Language, duration
+from dashboard.i18n import Language, duration, translate
 from dashboard.page import page_setup
 from dashboard.qinting_actions import actions_panel, notes_panel
 from dashboard.services import get_settings
@@ -38,11 +38,11 @@ def filters_row(lang: Language) -> dict[str, str | None]:
             options.append(current)
 
         def show(code: str, kind: str = name) -> str:
-            return label(kind, code, lang) if code else q.tr("filter.any", lang)
+            return label(kind, code, lang) if code else translate("filter.any", lang)
 
         with column:
             value = st.selectbox(
-                q.tr(f"filter.{name}", lang),
+                translate(f"filter.{name}", lang),
                 options,
                 index=options.index(current),
                 format_func=show,
@@ -73,30 +73,30 @@ def live_list(chosen: dict[str, str | None], lang: Language) -> None:
         q.unavailable(exc, lang)
         return
     if not rows:
-        st.info(q.tr("listen.none", lang))
+        st.info(translate("listen.none", lang))
         return
     for row in rows:
         left, middle, right = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
         left.text(f"{q.topic(row.business_line, row.reason, lang)}  ·  {row.conversation_id}")
-        since = q.tr(
+        since = translate(
             "listen.since", lang, time=q.clock(row.started), ago=duration(now - row.last_ts, lang)
         )
         where = (
             f"{label('channel', row.channel, lang)} · {label('skill_group', row.skill_group, lang)}"
         )
         middle.caption(f"{where} · {since}")
-        if right.button(q.tr("listen.open", lang), key=f"qt-open-{row.conversation_id}"):
+        if right.button(translate("listen.open", lang), key=f"qt-open-{row.conversation_id}"):
             open_conversation(row.conversation_id)
 
 
 def sessions_panel(user: User, lang: Language) -> None:
     """Each manager's sessions this month: qinting is a habit, so it is counted."""
-    st.subheader(q.tr("sessions.title", lang))
+    st.subheader(translate("sessions.title", lang))
     from zoneinfo import ZoneInfo
 
     rows = q.listening_store().this_month(time.time(), ZoneInfo(settings.screens.timezone))
     if not rows:
-        st.caption(q.tr("sessions.none", lang))
+        st.caption(translate("sessions.none", lang))
         return
     per: dict[str, list[float]] = {}
     for r in rows:
@@ -105,30 +105,30 @@ def sessions_panel(user: User, lang: Language) -> None:
         acc[1] += r.duration_s / 60
         acc[2] += r.notes
         acc[3] += r.actions
-    st.caption(q.tr("sessions.everyone", lang))
+    st.caption(translate("sessions.everyone", lang))
     st.dataframe(
         [
             {
-                q.tr("col.listener", lang): who,
-                q.tr("col.sessions", lang): int(a[0]),
-                q.tr("col.minutes", lang): round(a[1], 1),
-                q.tr("col.notes", lang): int(a[2]),
-                q.tr("col.actions", lang): int(a[3]),
+                translate("col.listener", lang): who,
+                translate("col.sessions", lang): int(a[0]),
+                translate("col.minutes", lang): round(a[1], 1),
+                translate("col.notes", lang): int(a[2]),
+                translate("col.actions", lang): int(a[3]),
             }
             for who, a in sorted(per.items())
         ],
         hide_index=True,
     )
-    st.caption(q.tr("sessions.mine", lang))
+    st.caption(translate("sessions.mine", lang))
     st.dataframe(
         [
             {
-                q.tr("col.started", lang): q.clock(r.started_at, "%m-%d %H:%M"),
-                q.tr("col.topic", lang): q.topic(r.business_line, r.reason, lang),
-                q.tr("col.conversation", lang): r.conversation_id,
-                q.tr("col.minutes", lang): round(r.duration_s / 60, 1),
-                q.tr("col.notes", lang): r.notes,
-                q.tr("col.actions", lang): r.actions,
+                translate("col.started", lang): q.clock(r.started_at, "%m-%d %H:%M"),
+                translate("col.topic", lang): q.topic(r.business_line, r.reason, lang),
+                translate("col.conversation", lang): r.conversation_id,
+                translate("col.minutes", lang): round(r.duration_s / 60, 1),
+                translate("col.notes", lang): r.notes,
+                translate("col.actions", lang): r.actions,
             }
             for r in rows
             if r.listener == user.name
@@ -138,7 +138,7 @@ def sessions_panel(user: User, lang: Language) -> None:
 
 
 def context_panel(summary: ConversationSummary, lang: Language) -> None:
-    st.subheader(q.tr("listen.context", lang))
+    st.subheader(translate("listen.context", lang))
     wait = summary.wait_s
     handled = summary.handled_by
     if handled == "robot":
@@ -149,30 +149,30 @@ def context_panel(summary: ConversationSummary, lang: Language) -> None:
                 q.topic(summary.business_line, summary.reason, lang),
                 label("channel", summary.channel, lang),
                 label("skill_group", summary.skill_group, lang),
-                q.tr("listen.wait", lang, wait=duration(wait, lang))
+                translate("listen.wait", lang, wait=duration(wait, lang))
                 if wait is not None
-                else q.tr("listen.waiting", lang),
-                *([q.tr("listen.handled_by", lang, who=handled)] if handled else []),
+                else translate("listen.waiting", lang),
+                *([translate("listen.handled_by", lang, who=handled)] if handled else []),
             ]
         )
     )
-    st.caption(q.tr("listen.recent", lang))
+    st.caption(translate("listen.recent", lang))
     recent = (
         q.conversation_store().recent_contacts(summary.customer_id or "")
         if summary.customer_id
         else []
     )
     if not recent:
-        st.caption(q.tr("listen.no_recent", lang))
+        st.caption(translate("listen.no_recent", lang))
         return
     st.dataframe(
         [
             {
-                q.tr("col.started", lang): q.clock(c.ts, "%m-%d %H:%M"),
-                q.tr("col.topic", lang): q.topic(c.business_line, c.reason, lang),
-                q.tr("filter.channel", lang): label("channel", c.channel, lang),
-                q.tr("col.waited", lang): duration(c.waited_s, lang),
-                q.tr("col.handled_by", lang): label("handled_by", c.handled_by, lang),
+                translate("col.started", lang): q.clock(c.ts, "%m-%d %H:%M"),
+                translate("col.topic", lang): q.topic(c.business_line, c.reason, lang),
+                translate("filter.channel", lang): label("channel", c.channel, lang),
+                translate("col.waited", lang): duration(c.waited_s, lang),
+                translate("col.handled_by", lang): label("handled_by", c.handled_by, lang),
             }
             for c in recent
         ],
@@ -204,22 +204,22 @@ def live_transcript(conversation_id: str, session_id: int, lang: Language) -> No
         for u in shown:
             st.text(q.utterance_line(u, lang))
     if summary is not None and summary.final:
-        st.info(q.tr("listen.ended", lang))
+        st.info(translate("listen.ended", lang))
 
 
 def transcript_view(conversation_id: str, user: User, lang: Language) -> None:
-    if st.button(q.tr("listen.back", lang), key="qt-back"):
+    if st.button(translate("listen.back", lang), key="qt-back"):
         open_conversation(None)
     summary = q.conversation_store().summary(conversation_id)
     if summary is None:
-        st.warning(q.tr("listen.gone", lang))
+        st.warning(translate("listen.gone", lang))
         return
     sessions = st.session_state.setdefault("qt-sessions", {})
     if conversation_id not in sessions:
         sessions[conversation_id] = q.listening_store().start(user.name, summary, now=time.time())
     session_id = int(sessions[conversation_id])
     context_panel(summary, lang)
-    st.subheader(q.tr("listen.transcript", lang))
+    st.subheader(translate("listen.transcript", lang))
     live_transcript(conversation_id, session_id, lang)
     shown = follow_state(conversation_id)["shown"]
     assert isinstance(shown, list)
@@ -230,7 +230,7 @@ def transcript_view(conversation_id: str, user: User, lang: Language) -> None:
         actions_panel(summary, session_id, shown, user, lang)
 
 
-st.title(q.tr("listen.title", lang))
+st.title(translate("listen.title", lang))
 conversation = st.query_params.get("conversation")
 try:
     if conversation:

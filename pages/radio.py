@@ -17,7 +17,7 @@ import streamlit as st
 from alerts.radio import digest_day
 from alerts.radio_digest import channel_digest
 from dashboard import qinting as q
-from dashboard.i18n import Language
+from dashboard.i18n import Language, translate
 from dashboard.page import page_setup
 from dashboard.services import get_settings
 from dashboard.users import Role, User
@@ -37,7 +37,7 @@ def pick_channel(lang: Language) -> int:
     names = {c.slug: c.name(lang) for c in channels}
     left, right = st.columns([0.6, 0.4])
     slug = left.selectbox(
-        q.tr("radio.channel", lang),
+        translate("radio.channel", lang),
         slugs,
         index=index,
         format_func=lambda s: names[s],
@@ -49,7 +49,7 @@ def pick_channel(lang: Language) -> int:
         day_value = date.fromisoformat(st.query_params.get("day", default_day.isoformat()))
     except ValueError:
         day_value = default_day
-    chosen = right.date_input(q.tr("radio.day", lang), value=day_value, key="radio-day")
+    chosen = right.date_input(translate("radio.day", lang), value=day_value, key="radio-day")
     st.query_params["day"] = chosen.isoformat()
     st.session_state["radio-day-value"] = chosen
     return next(c.id for c in channels if c.slug == slug)
@@ -60,7 +60,9 @@ def programme(channel_id: int, day: date, lang: Language) -> None:
     assert channel is not None
     digest = channel_digest(store, channel, day, settings, lang)
     st.caption(
-        q.tr("radio.schedule", lang, time=settings.radio.digest_time, tz=settings.radio.timezone)
+        translate(
+            "radio.schedule", lang, time=settings.radio.digest_time, tz=settings.radio.timezone
+        )
     )
     st.text(digest.title)
     with st.container(key="radio-digest"):
@@ -69,16 +71,16 @@ def programme(channel_id: int, day: date, lang: Language) -> None:
 
 def curation(channel_id: int, user: User, lang: Language) -> None:
     if not user.role.allows(Role(settings.radio.editor_role)):
-        st.info(q.tr("radio.not_editor", lang, role=settings.radio.editor_role))
+        st.info(translate("radio.not_editor", lang, role=settings.radio.editor_role))
         return
     waiting = store.queue(channel_id)
     if not waiting:
-        st.caption(q.tr("radio.queue_empty", lang))
+        st.caption(translate("radio.queue_empty", lang))
     for case in waiting:
         with st.container(border=True, key=f"radio-case-{case.id}"):
             st.caption(
                 f"#{case.id} · "
-                + q.tr(
+                + translate(
                     "radio.proposed_by",
                     lang,
                     who=case.proposed_by,
@@ -91,13 +93,17 @@ def curation(channel_id: int, user: User, lang: Language) -> None:
                 )
             )
             st.text(case.excerpt)
-            title = st.text_input(q.tr("act.case_title", lang), case.title, key=f"rt-{case.id}")
-            words = st.text_area(q.tr("act.excerpt", lang), case.excerpt, key=f"rx-{case.id}")
-            note = st.text_input(q.tr("act.case_note", lang), case.note, key=f"rn-{case.id}")
-            why = st.text_input(q.tr("radio.reject_reason", lang), key=f"rr-{case.id}")
+            title = st.text_input(
+                translate("act.case_title", lang), case.title, key=f"rt-{case.id}"
+            )
+            words = st.text_area(translate("act.excerpt", lang), case.excerpt, key=f"rx-{case.id}")
+            note = st.text_input(translate("act.case_note", lang), case.note, key=f"rn-{case.id}")
+            why = st.text_input(translate("radio.reject_reason", lang), key=f"rr-{case.id}")
             publish, reject = st.columns(2)
             try:
-                if publish.button(q.tr("radio.publish", lang), key=f"rp-{case.id}", type="primary"):
+                if publish.button(
+                    translate("radio.publish", lang), key=f"rp-{case.id}", type="primary"
+                ):
                     store.publish(
                         case.id,
                         by=user.name,
@@ -106,11 +112,11 @@ def curation(channel_id: int, user: User, lang: Language) -> None:
                         excerpt=words,
                         note=note,
                     )
-                    st.toast(q.tr("radio.published", lang, id=case.id))
+                    st.toast(translate("radio.published", lang, id=case.id))
                     st.rerun()
-                if reject.button(q.tr("radio.reject", lang), key=f"rj-{case.id}"):
+                if reject.button(translate("radio.reject", lang), key=f"rj-{case.id}"):
                     store.reject(case.id, by=user.name, now=time.time(), reason=why)
-                    st.toast(q.tr("radio.rejected", lang, id=case.id))
+                    st.toast(translate("radio.rejected", lang, id=case.id))
                     st.rerun()
             except CaseStateError as exc:
                 st.error(str(exc))
@@ -122,44 +128,44 @@ def subscriptions(channel_id: int, user: User, lang: Language) -> None:
     mine = {s.channel_id: s for s in store.subscriptions(user.name)}
     current = mine.get(channel_id)
     with st.form("radio-subscribe"):
-        url = st.text_input(q.tr("radio.url", lang), value=current.url if current else "")
-        done = st.form_submit_button(q.tr("radio.subscribe", lang))
+        url = st.text_input(translate("radio.url", lang), value=current.url if current else "")
+        done = st.form_submit_button(translate("radio.subscribe", lang))
     if done:
         try:
             store.subscribe(channel_id, user.name, url, now=time.time())
-            st.success(q.tr("radio.subscribed", lang, time=settings.radio.digest_time))
+            st.success(translate("radio.subscribed", lang, time=settings.radio.digest_time))
         except CaseStateError as exc:
             st.error(str(exc))
-    if current and st.button(q.tr("radio.unsubscribe", lang), key="radio-unsubscribe"):
+    if current and st.button(translate("radio.unsubscribe", lang), key="radio-unsubscribe"):
         store.unsubscribe(channel_id, user.name)
         st.rerun()
     names = {c.id: c.name(lang) for c in store.channels()}
-    st.caption(q.tr("radio.my_subs", lang))
+    st.caption(translate("radio.my_subs", lang))
     for sub in store.subscriptions(user.name):
         st.text(f"{names.get(sub.channel_id, sub.channel_id)}  →  {sub.url}")
 
 
 def new_channel(user: User, lang: Language) -> None:
     if not user.role.allows(Role(settings.radio.editor_role)):
-        st.info(q.tr("radio.not_editor", lang, role=settings.radio.editor_role))
+        st.info(translate("radio.not_editor", lang, role=settings.radio.editor_role))
         return
     with st.form("radio-new-channel", clear_on_submit=True):
-        slug = st.text_input(q.tr("radio.slug", lang), max_chars=60)
-        name_zh = st.text_input(q.tr("radio.name_zh", lang))
-        name_en = st.text_input(q.tr("radio.name_en", lang))
-        made = st.form_submit_button(q.tr("radio.create", lang))
+        slug = st.text_input(translate("radio.slug", lang), max_chars=60)
+        name_zh = st.text_input(translate("radio.name_zh", lang))
+        name_en = st.text_input(translate("radio.name_en", lang))
+        made = st.form_submit_button(translate("radio.create", lang))
     if made and slug.strip():
         store.ensure_channel(slug.strip(), name_zh or slug, name_en or slug, now=time.time())
         st.rerun()
 
 
-st.title(q.tr("radio.title", lang))
+st.title(translate("radio.title", lang))
 try:
     store.ensure_business_line_channels(time.time())
     channel_id = pick_channel(lang)
     tabs = st.tabs(
         [
-            q.tr(k, lang)
+            translate(k, lang)
             for k in ("radio.digest", "radio.queue", "radio.subscriptions", "radio.channels")
         ]
     )
