@@ -1,0 +1,67 @@
+"""What the detectors found, as non-overlapping spans, and the masked text they make.
+
+Detectors run in a fixed order (e-mail before the digits inside it, an ID card
+before the phone-like digits inside it); a span that overlaps one already taken
+is dropped, so the more specific finding wins.  Spans are positions in the
+probe (see :mod:`alerts.pii.normalise`) and therefore in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+ADDRESS: Final = "[地址]"
+ID_CARD: Final = "[身份证号]"
+QQ: Final = "[QQ号]"
+WECHAT: Final = "[微信号]"
+PASSPORT: Final = "[护照号]"
+PLATE: Final = "[车牌号]"
+TOKENS: Final = {
+    "address": ADDRESS,
+    "id_card": ID_CARD,
+    "qq": QQ,
+    "wechat": WECHAT,
+    "passport": PASSPORT,
+    "plate": PLATE,
+}
+"""One token per kind whatever the language of the text (phones, cards and
+e-mails keep a readable partial mask instead: ``138****5678``)."""
+
+_JOINER: Final = re.compile(r"[\s,，、]*")
+
+
+class Spans:
+    """Replacements ``(start, end, mask)`` in the order they were accepted."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, int, str]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _ in self._found)
+
+    def add(self, start: int, end: int, mask: str) -> bool:
+        """Take ``[start, end)`` unless an earlier finding overlaps it."""
+        if start >= end or not self.free(start, end):
+            return False
+        self._found.append((start, end, mask))
+        return True
+
+    def apply(self, text: str) -> str:
+        """``text`` with every span replaced; neighbouring address parts
+        (``Flat 3B, 88 Nathan Road``) become one token."""
+        out: list[str] = []
+        last = 0
+        for start, end, mask in sorted(self._found):
+            gap = text[last:start]
+            if mask == ADDRESS and out and out[-1] == ADDRESS and _JOINER.fullmatch(gap):
+                last = end
+                continue
+            out.append(gap)
+            out.append(mask)
+            last = end
+        out.append(text[last:])
+        return "".join(out)
