@@ -29,7 +29,7 @@ from alerts.views import AlertView
 from datasources.db import make_engine
 from datasources.migrate import is_up_to_date, upgrade
 from datasources.redis_conn import connect
-from gmd.cli import fail, settings_or_exit
+from gmd.errors import fail, settings_or_exit
 
 alerts_app: typer.Typer = typer.Typer(
     help="Alerts (告警): list, acknowledge, ring, resolve, silence, label."

@@ -17,6 +17,7 @@ from alerts.radio_digest import send_digests
 from alerts.ringing import AppriseNotifier
 from datasources.db import make_engine, make_sessionmaker
 from datasources.radio_store import RadioStore
+from gmd.errors import fail, settings_or_exit
 
 radio_app = typer.Typer(help="The nine o'clock radio (9点电台).", no_args_is_help=True)
 
@@ -29,8 +30,6 @@ def send_digest_command(
     ] = None,
 ) -> None:
     """Send every subscriber their channel's digest now (once per subscriber and day)."""
-    from gmd.cli import fail, settings_or_exit  # here: gmd.cli imports this module
-
     settings = settings_or_exit()
     covered: date | None = None
     if day is not None:

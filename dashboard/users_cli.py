@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from dashboard.users import Role, UsersFileError, add_user, load_users, users_path
-from gmd.cli import fail, settings_or_exit
+from gmd.errors import fail, settings_or_exit
 
 users_app: typer.Typer = typer.Typer(
     help="Local users and roles for the screens (viewer, lead, admin)."

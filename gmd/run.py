@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from datasources.redis_conn import EmbeddedRedis, RedisUnavailable, wait_for
-from gmd.cli import fail, settings_or_exit
+from gmd.errors import fail, settings_or_exit
 from gmd.supervisor import Child, Supervisor, child_env
 
 log = logging.getLogger("gmd.run")

@@ -20,6 +20,7 @@ from alerts.masking import mask_pii
 from datasources.keys import Keys
 from datasources.redis_conn import connect
 from datasources.settings import ConfigError, Settings
+from gmd.errors import fail, settings_or_exit
 from worker.aggregate import AggregationStage, FeedProgressStage
 from worker.detect import DetectionTicker
 from worker.loop import Worker, default_name, tune_gc
@@ -57,8 +58,6 @@ def worker_command(
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """Consume the feeds: aggregates, detection and alert intake (消费数据流)."""
-    from gmd.cli import fail, settings_or_exit  # here: gmd.cli imports this module
-
     settings = settings_or_exit()
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

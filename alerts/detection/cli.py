@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 
 from alerts.detection.backtest import BacktestError, backtest, prepare, stderr_progress
+from gmd.errors import fail, settings_or_exit
 
 
 def backtest_command(
@@ -27,8 +28,6 @@ def backtest_command(
     ] = None,
 ) -> None:
     """Run the anomaly detector over history: start,end,direction,score per anomaly (回测)."""
-    from gmd.cli import fail, settings_or_exit  # here: gmd.cli imports this module
-
     settings = settings_or_exit()
     source = "-" if str(csv) == "-" else csv
     if source != "-" and not csv.is_file():

@@ -28,6 +28,7 @@ from datasources.redis_conn import connect
 from datasources.schemas import Event, to_epoch_s
 from datasources.simulator.engine import Simulator
 from datasources.simulator.incidents import Incident, write_labels
+from gmd.errors import fail, settings_or_exit
 
 FAST_START = "2026-11-10T16:00:00Z"
 """Midnight of 11 November in Shanghai: a --fast day starts with the surge."""
@@ -172,8 +173,6 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Feed simulated Double-11 traffic (contacts, queues, voices, conversations) into Redis."""
-    from gmd.cli import fail, settings_or_exit
-
     settings = settings_or_exit()
     if not settings.redis_url:
         fail("GMD_REDIS_URL is not set: point it at Redis, or use `gmd run`, which starts one")
