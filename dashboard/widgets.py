@@ -25,7 +25,12 @@ from datasources.settings import Settings
 
 
 def clock(ts: float, tz: str, fmt: str = "%H:%M:%S") -> str:
-    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime(fmt)
+    """``ts`` on the wall's clock; a time no calendar holds (a corrupt watermark) is a dash,
+    never an application error on every wall."""
+    try:
+        return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return "—"
 
 
 def view_name(business_line: str | None, lang: Language) -> str:

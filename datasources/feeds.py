@@ -7,19 +7,22 @@ retention setting.  It sends the raw command with arguments already encoded
 wrapper, whose argument checking and per-value encoding would cost more than the
 event itself; ``bench/ingest.py`` compares it with a bare ``xadd()`` loop.
 The dead letter keeps an event that broke the contract, with why, so a bad producer
-is visible and never blocks the worker.
+is visible and never blocks the worker — masked like everything else the product
+stores (:func:`dead_letter_fields`).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import redis
 
+from alerts.masking import mask_pii
 from datasources.keys import Keys
-from datasources.schemas import MODELS, Event, wire_bytes
+from datasources.schemas import MODELS, Event, to_epoch_s, wire_bytes
 
 Pipe = redis.Redis | Any
 """A client or a pipeline (redis-py types both loosely); writes are queued on either."""
@@ -30,6 +33,13 @@ with an event's own ``reason``)."""
 
 BATCH: Final = 1000
 """Events per pipeline round trip in :meth:`FeedWriter.publish_many`."""
+
+DEAD_VALUE_MAX: Final = 2000
+"""Characters of one value a dead letter keeps (enough to see what the producer sent)."""
+DEAD_NAME_MAX: Final = 64
+DEAD_FIELDS_MAX: Final = 64
+"""Fields a dead letter keeps; ``dl_more_fields`` counts the rest."""
+REASON_MAX: Final = 300
 
 
 class FeedWriter:
@@ -104,19 +114,99 @@ def write_dead_letter(
     *,
     maxlen: int = 100_000,
 ) -> Any:
-    """File an event that broke the contract, with the original fields and why.
+    """File an event that broke the contract, with its fields (:func:`dead_letter_fields`)
+    and why.
 
     The worker calls this inside the transaction that also acknowledges the entry,
     so an invalid event is either dead-lettered and acked, or neither.
     """
-    entry: dict[Any, Any] = dict(fields)
-    entry.update(
+    entry: dict[Any, Any] = dead_letter_fields(feed, entry_id, fields, reason)
+    return pipe_or_client.xadd(keys.deadletter, entry, maxlen=maxlen, approximate=True)
+
+
+def dead_letter_fields(
+    feed: str, entry_id: str, fields: Mapping[str, str], reason: str
+) -> dict[str, str]:
+    """What a dead letter stores: the entry as the producer wrote it, made safe to keep.
+
+    Bytes that are not UTF-8 are shown as ``\\xNN``; names and values pass through
+    :func:`~alerts.masking.mask_pii` (a valid ``ts`` is kept as sent: it is a time, not
+    a card number); each value keeps its first :data:`DEAD_VALUE_MAX` characters and
+    the entry its first :data:`DEAD_FIELDS_MAX` fields.  Field names, codes, numbers
+    and the reason stay readable, which is what the producer's owner needs.
+    """
+    out: dict[str, str] = {}
+    for n, (name, value) in enumerate(fields.items()):
+        if n == DEAD_FIELDS_MAX:
+            out["dl_more_fields"] = str(len(fields) - n)
+            break
+        shown = _clip(mask_pii(_safe(name)[: 4 * DEAD_NAME_MAX]), DEAD_NAME_MAX)
+        out[shown] = _clip(_masked_value(shown, _safe(value)), DEAD_VALUE_MAX)
+    out.update(
         dl_feed=feed,
         dl_entry_id=entry_id,
-        dl_reason=reason,
+        dl_reason=_clip(mask_pii(_safe(reason)), REASON_MAX),
         dl_at=f"{time.time():.3f}",
     )
-    return pipe_or_client.xadd(keys.deadletter, entry, maxlen=maxlen, approximate=True)
+    return out
+
+
+def _safe(text: str) -> str:
+    """``text`` as it can be stored: bytes that were not UTF-8 (kept by the reader as lone
+    surrogates) shown as ``\\xNN``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode()
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode()
+
+
+def _masked_value(name: str, value: str) -> str:
+    if name == "ts" and _is_time(value):
+        return value
+    if name == "json" and len(value) <= 4 * DEAD_VALUE_MAX:
+        return _masked_json(value)
+    return mask_pii(value[: 4 * DEAD_VALUE_MAX])
+
+
+def _masked_json(raw: str) -> str:
+    """A ``json`` field with each value inside masked (a valid ``ts`` kept), so an operator
+    still sees the object's shape; the whole text masked if it is not a JSON object."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            return mask_pii(raw)
+        masked = {mask_pii(k): _masked_member(k, v) for k, v in data.items()}
+        return json.dumps(masked, ensure_ascii=False)
+    except Exception:  # not JSON, too deep, too many digits: mask it as text
+        return mask_pii(raw)
+
+
+def _masked_member(name: str, value: Any) -> Any:
+    if name == "ts" and _is_time(value):
+        return value
+    if isinstance(value, str):
+        return mask_pii(value)
+    text = json.dumps(value, ensure_ascii=False)
+    masked = mask_pii(text)
+    return value if masked == text else masked
+
+
+def _is_time(value: Any) -> bool:
+    try:
+        to_epoch_s(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…(+{len(text) - limit:,} characters)"
 
 
 def read_dead_letters(client: redis.Redis, keys: Keys, count: int = 100) -> list[dict[str, str]]:

@@ -3,6 +3,12 @@
 Nothing else in the code base spells a key by hand: build a :class:`Keys` from
 the settings' prefix and ask it.  Tests give each run its own prefix, so a shared
 Redis server is never polluted and cleaning up is one ``SCAN`` on ``prefix:*``.
+
+An id a producer chose (a conversation or customer id) is one key segment, escaped
+(:func:`segment`), and sits behind a fixed segment of its own (``conv:utt:<id>``), so
+no id can spell another key: a conversation called ``live`` is ``conv:utt:live``,
+never the ``conv:live`` index.  Escaping ``{`` and ``}`` also keeps ids from choosing
+a Redis Cluster hash slot.
 """
 
 from __future__ import annotations
@@ -19,6 +25,14 @@ FEED_GROUP = "gmd-workers"
 
 ALERTS_GROUP = "gmd-alerts"
 """Consumer group reading the ``anomalies`` stream into alerts."""
+
+_ESCAPES = str.maketrans({"%": "%25", ":": "%3A", "{": "%7B", "}": "%7D"})
+
+
+def segment(value: str) -> str:
+    """A producer's id as one key segment: ``%``, ``:``, ``{`` and ``}`` percent-encoded,
+    so it can neither add segments nor name a hash slot."""
+    return value.translate(_ESCAPES)
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,7 @@ class Keys:
 
     def conversation(self, conversation_id: str) -> str:
         """Stream-like list of one live conversation's masked utterances."""
-        return f"{self.prefix}:conv:{conversation_id}"
+        return f"{self.prefix}:conv:utt:{segment(conversation_id)}"
 
     @property
     def live_conversations(self) -> str:
@@ -113,7 +127,7 @@ class Keys:
 
     def conversation_meta(self, conversation_id: str) -> str:
         """Hash of one conversation's context (business line, reason, channel, group …)."""
-        return f"{self.prefix}:conv:meta:{conversation_id}"
+        return f"{self.prefix}:conv:meta:{segment(conversation_id)}"
 
     def live_conversations_on(self, business_line: str, reason: str) -> str:
         """Sorted set like :attr:`live_conversations`, for one business line and reason
@@ -122,11 +136,11 @@ class Keys:
 
     def customer_contacts(self, customer_id: str) -> str:
         """Capped list of one customer's recent contacts (JSON), newest first."""
-        return f"{self.prefix}:customer:contacts:{customer_id}"
+        return f"{self.prefix}:customer:contacts:{segment(customer_id)}"
 
     def transcript_flag(self, conversation_id: str, rule: str) -> str:
         """``SET NX`` marker: this conversation was already flagged by this rule."""
-        return f"{self.prefix}:conv:flag:{conversation_id}:{rule}"
+        return f"{self.prefix}:conv:flag:{segment(conversation_id)}:{segment(rule)}"
 
     @property
     def alerts_changed(self) -> str:

@@ -10,12 +10,19 @@ the offending field, which the worker files in the dead-letter stream.
 Parsing is on the worker's hot path (every event, tens of thousands per second), so
 validation is pydantic-core's compiled lax mode with one small Python hook for
 times; no per-field Python code otherwise.  ``docs/feeds.md`` is the human contract.
+
+Every value has a bounded range: a time inside the accepted window (from 2000 to a
+few minutes ahead of this server's clock), finite numbers no larger than what the
+aggregates can sum (a 64-bit counter per bucket).  Whatever a producer writes, the
+outcome is an event or :class:`InvalidEvent`, never another exception: one entry
+must cost only itself.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,6 +35,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
 )
 
 SCHEMA_VERSION: Final = "1"
@@ -37,6 +45,22 @@ FEEDS: Final = ("contacts", "queue", "voices", "conversations")
 
 MIN_EPOCH_MS: Final = 1e11
 """Epoch values below this (1973) are surely seconds sent where milliseconds belong."""
+EARLIEST_S: Final = 946_684_800.0
+"""2000-01-01T00:00:00Z: older times are a producer's bug, not a late event."""
+AHEAD_S: Final = 300.0
+"""How far ahead of this server's clock an event may be stamped (producers' clocks
+drift).  No event can move a watermark — the pages' "now" — further than this."""
+MAX_SECONDS: Final = 86_400.0
+"""Longest wait a contact or queue may report: a day."""
+MAX_COUNT: Final = 1_000_000_000
+"""Largest queue count or sequence number."""
+MAX_REACH: Final = 10_000_000_000
+"""Largest reach of one voice (more than anyone's audience).  Reach is summed per bucket
+in a 64-bit counter: 9.2e18 / 1e10 leaves room for 900 million voices in one bucket."""
+TEXT_FIELDS: Final = frozenset({"verbatim", "text"})
+"""Free text: a reason never quotes it (it may hold personal data)."""
+QUOTE_MAX: Final = 40
+"""A reason quotes a rejected value only when it is this short (else its length)."""
 
 
 class InvalidEvent(ValueError):
@@ -90,9 +114,25 @@ def to_epoch_s(value: Any) -> float:
         ms = float(value)
     except (TypeError, ValueError):
         return _iso_to_epoch_s(value)
+    except OverflowError:  # an int too large for a float
+        raise ValueError("outside the accepted window") from None
     if not MIN_EPOCH_MS <= ms < math.inf:
         raise ValueError("expected epoch milliseconds (this looks like seconds or is invalid)")
     return ms / 1000.0
+
+
+def _timestamp(value: Any, info: ValidationInfo) -> float:
+    """:func:`to_epoch_s`, then — for events coming through :func:`parse_event`, whose
+    context holds the window's end — the accepted window.  Events the product builds
+    itself (the simulator schedules a conversation's later turns ahead) skip it."""
+    ts = to_epoch_s(value)
+    if info.context is None:
+        return ts
+    if ts < EARLIEST_S:
+        raise ValueError("before 2000-01-01, outside the accepted window")
+    if ts > info.context[LATEST]:
+        raise ValueError(f"more than {AHEAD_S:.0f} s ahead of the server's clock")
+    return ts
 
 
 def _iso_to_epoch_s(value: Any) -> float:
@@ -107,17 +147,23 @@ def _iso_to_epoch_s(value: Any) -> float:
         raise ValueError("expected UTC ISO-8601 or epoch milliseconds")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    try:
+        return parsed.timestamp()
+    except (OverflowError, OSError, ValueError):  # year 1 at +14:00 is before year 1
+        raise ValueError("outside the accepted window") from None
 
 
-Timestamp = Annotated[float, BeforeValidator(to_epoch_s)]
+LATEST: Final = "latest"
+"""Validation-context key: the latest time an event may carry (clock + :data:`AHEAD_S`)."""
+Timestamp = Annotated[float, BeforeValidator(_timestamp)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
 """Business lines, reasons, skill groups: they become parts of series ids, so no ``:``."""
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=8000)]
-Sentiment = Annotated[float, Field(ge=-1.0, le=1.0)]
-Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0)]
+Sentiment = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(ge=0.0, le=MAX_SECONDS, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Reach = Annotated[int, Field(ge=0, le=MAX_REACH)]
 
 
 class _Event(BaseModel):
@@ -166,7 +212,7 @@ class VoiceEvent(_Event):
     business_line: Code
     text: Text
     sentiment: Sentiment | None = None
-    reach: Count
+    reach: Reach
 
 
 class Utterance(_Event):
@@ -203,16 +249,28 @@ def _describe(exc: ValidationError) -> str:
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         return f"{field}: missing"
-    got = err.get("input")
-    shown = repr(got) if not isinstance(got, dict) else "an object"
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{field}: {message} (got {shown}){more}"
+    return f"{field}: {message} (got {_shown(field, err.get('input'))}){more}"
+
+
+def _shown(field: str, got: Any) -> str:
+    """A rejected value as a reason may show it: short scalars quoted, anything else (free
+    text, long values, structures) only by its type and size — a reason never carries
+    the customer's words."""
+    if isinstance(got, str):
+        if field in TEXT_FIELDS or len(got) > QUOTE_MAX:
+            return f"text of {len(got):,} characters"
+        return repr(got)
+    if got is None or isinstance(got, bool | float):
+        return repr(got)
+    if isinstance(got, int):
+        return repr(got) if abs(got) < 10**QUOTE_MAX else "a number too large to show"
+    return f"a JSON {'object' if isinstance(got, dict) else type(got).__name__}"
 
 
 def parse_event(feed: str, fields: Mapping[str, str]) -> Event:
-    """Validate raw stream fields (plain pairs or one ``json`` field) into an event.
+    """Validate raw stream fields (plain pairs or one ``json`` field) into an event, its
+    time inside the accepted window.
 
     Empty strings in the plain form mean "absent" (optional fields can be sent empty).
     """
@@ -222,10 +280,7 @@ def parse_event(feed: str, fields: Mapping[str, str]) -> Event:
     raw = fields.get("json")
     data: Mapping[str, Any]
     if raw is not None:
-        try:
-            loaded = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidEvent(f"json: not valid JSON ({exc.msg} at char {exc.pos})") from None
+        loaded = _load_json(raw)
         if not isinstance(loaded, dict):
             raise InvalidEvent("json: expected a JSON object")
         if "v" not in loaded and "v" in fields:
@@ -236,10 +291,25 @@ def parse_event(feed: str, fields: Mapping[str, str]) -> Event:
     else:
         data = fields
     try:
-        event: Event = model.model_validate(data)  # type: ignore[assignment]
+        window = {LATEST: time.time() + AHEAD_S}
+        event: Event = model.model_validate(data, context=window)  # type: ignore[assignment]
     except ValidationError as exc:
         raise InvalidEvent(_describe(exc)) from None
+    except Exception as exc:  # the contract's promise: one entry costs only itself
+        raise InvalidEvent(f"event: cannot be read ({type(exc).__name__})") from None
     return event
+
+
+def _load_json(raw: str) -> Any:
+    """The ``json`` field decoded, or :class:`InvalidEvent` saying why not."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(f"json: not valid JSON ({exc.msg} at char {exc.pos})") from None
+    except RecursionError:
+        raise InvalidEvent("json: nested too deeply") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise InvalidEvent("json: a number has too many digits") from None
 
 
 EXAMPLE_FIELDS: Final[dict[str, dict[str, str]]] = {

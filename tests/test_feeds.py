@@ -6,7 +6,14 @@ import pytest
 import redis
 
 from datasources.catalog import BUSINESS_LINES, REASONS, SKILL_GROUPS, codes, label
-from datasources.feeds import FeedWriter, read_dead_letters, write_dead_letter
+from datasources.feeds import (
+    DEAD_FIELDS_MAX,
+    DEAD_VALUE_MAX,
+    FeedWriter,
+    dead_letter_fields,
+    read_dead_letters,
+    write_dead_letter,
+)
 from datasources.keys import Keys
 from datasources.schemas import EXAMPLE_FIELDS as VALID
 from datasources.schemas import InvalidEvent, QueueSnapshot, parse_event
@@ -60,7 +67,46 @@ def test_dead_letter_keeps_original_fields_and_reason(
     assert letter["dl_entry_id"] == entry_id
     assert letter["dl_reason"].startswith("channel:")
     assert letter["reason"] == "coupon_not_applied"  # the event's own field survives
-    assert {k: v for k, v in letter.items() if not k.startswith("dl_")} == bad
+    assert letter["verbatim"] == "优惠券用不了，我的手机138****5678"  # masked like all text
+    kept = {k: v for k, v in letter.items() if not k.startswith("dl_") and k != "verbatim"}
+    assert kept == {k: v for k, v in bad.items() if k != "verbatim"}
+
+
+PHONE = "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "expected"),
+    [
+        # Free text masked; a valid ts kept as sent (mask_pii would read 13 digits as a card).
+        ({"ts": "1794326400000", "verbatim": f"电话{PHONE}"}, "r",
+         {"ts": "1794326400000", "verbatim": "电话138****5678"}),
+        # A phone where the time belongs is not a time: masked.
+        ({"ts": PHONE}, "r", {"ts": "138****5678"}),
+        # Bytes that are not UTF-8 (the reader keeps them as surrogates) shown as \xNN.
+        ({"verb\udcffatim": "ab\udcfe\udc80 ok"}, "r", {"verb\\xffatim": "ab\\xfe\\x80 ok"}),
+        # Inside a json field each value is masked, the shape and a valid ts survive.
+        ({"json": f'{{"ts": 1794326400000, "customer_id": {PHONE}, "text": "{PHONE}"}}'}, "r",
+         {"json": '{"ts": 1794326400000, "customer_id": "138****5678", "text": "138****5678"}'}),
+        # A reason quoting personal data is masked too.
+        ({}, f"channel: bad (got '{PHONE}')", {}),
+    ],
+)  # fmt: skip
+def test_dead_letter_fields_are_masked_and_safe(
+    fields: dict[str, str], reason: str, expected: dict[str, str]
+) -> None:
+    letter = dead_letter_fields("contacts", "1-0", fields, reason)
+    assert {k: v for k, v in letter.items() if not k.startswith("dl_")} == expected
+    assert PHONE not in letter["dl_reason"]
+    assert letter["dl_feed"] == "contacts" and letter["dl_entry_id"] == "1-0"
+
+
+def test_dead_letter_keeps_a_bounded_copy() -> None:
+    fields = {f"f{n}": "很" * 5000 for n in range(100)}
+    letter = dead_letter_fields("voices", "1-0", fields, "x" * 1000)
+    assert letter["dl_more_fields"] == str(100 - DEAD_FIELDS_MAX)
+    assert letter["f0"].endswith(f"…(+{5000 - DEAD_VALUE_MAX:,} characters)")
+    assert len(letter["dl_reason"]) < 400
 
 
 def test_catalog_is_big_enough_and_bilingual() -> None:

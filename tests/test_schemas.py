@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasources.schemas import (
+    AHEAD_S,
+    EARLIEST_S,
     EXAMPLE_FIELDS,
     FEEDS,
     Channel,
@@ -102,6 +108,20 @@ def test_time_forms(given: object, expected: float) -> None:
         ("conversations", {"speaker": "manager"}, "speaker"),
         ("conversations", {"seq": "x"}, "seq"),
         ("conversations", {"final": "perhaps"}, "final"),
+        # The accepted window and the finite ranges (docs/feeds.md).
+        ("contacts", {"ts": "9999-12-31T23:59:59Z"}, "ts"),
+        ("contacts", {"ts": "0001-01-01T00:00:00Z"}, "ts"),
+        ("contacts", {"ts": "0001-01-01T00:00:00+14:00"}, "ts"),
+        ("contacts", {"ts": "1999-12-31T23:59:59Z"}, "ts"),
+        ("contacts", {"ts": "1e300"}, "ts"),
+        ("contacts", {"ts": str(10**400)}, "ts"),
+        ("contacts", {"waited_s": "1e308"}, "waited_s"),
+        ("contacts", {"waited_s": "86400.5"}, "waited_s"),
+        ("contacts", {"sentiment": "nan"}, "sentiment"),
+        ("queue", {"waiting": str(10**10)}, "waiting"),
+        ("queue", {"longest_wait_s": "nan"}, "longest_wait_s"),
+        ("voices", {"reach": str(10**17)}, "reach"),
+        ("conversations", {"seq": str(2**63)}, "seq"),
     ],
 )
 def test_invalid_values_name_the_field(feed: str, change: dict[str, str], field: str) -> None:
@@ -173,3 +193,62 @@ def test_json_numbers_are_accepted_for_text_fields() -> None:
     event = parse_event("contacts", {"json": json.dumps(data, ensure_ascii=False)})
     assert isinstance(event, ContactEvent)
     assert event.v == "1" and event.contact_id == "12345" and event.waited_s == 3.0
+
+
+def test_the_window_ends_a_few_minutes_ahead_of_the_clock() -> None:
+    now = time.time()
+    for ahead, ok in ((0, True), (AHEAD_S - 30, True), (AHEAD_S + 30, False)):
+        fields = VALID["queue"] | {"ts": str(round((now + ahead) * 1000))}
+        if ok:
+            assert parse_event("queue", fields).ts == pytest.approx(now + ahead, abs=0.01)
+        else:
+            with pytest.raises(InvalidEvent, match=r"^ts: more than"):
+                parse_event("queue", fields)
+    assert parse_event("queue", VALID["queue"] | {"ts": "2000-01-01T00:00:00Z"}).ts == EARLIEST_S
+
+
+@pytest.mark.parametrize(
+    ("feed", "field", "value"),
+    [
+        ("contacts", "verbatim", "手机13812345678 " + "很" * 9000),
+        ("voices", "text", "13812345678" * 1000),
+        ("contacts", "customer_id", "13812345678" * 20),
+        ("contacts", "business_line", "13812345678 张三"),
+    ],
+)
+def test_a_reason_never_quotes_free_or_long_text(feed: str, field: str, value: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(feed, VALID[feed] | {field: value})
+    message = str(caught.value)
+    assert message.startswith(f"{field}:")
+    assert "1381234" not in message or field == "business_line"  # short values are quoted
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    feed=st.sampled_from(FEEDS),
+    fields=st.dictionaries(
+        st.sampled_from([*VALID["contacts"], *VALID["voices"], "json", "x"]),
+        st.text(max_size=30) | st.integers().map(str) | st.floats().map(str),
+    ),
+)
+def test_whatever_arrives_is_an_event_or_invalid(feed: str, fields: dict[str, str]) -> None:
+    """The one door never raises anything else: one entry must cost only itself."""
+    try:
+        parse_event(feed, VALID[feed] | fields)
+    except InvalidEvent as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=30,
+    )
+)
+def test_whatever_json_arrives_is_an_event_or_invalid(data: Any) -> None:
+    body = dict(VALID["voices"], text=data) if not isinstance(data, dict) else data
+    with contextlib.suppress(InvalidEvent):
+        parse_event("voices", {"json": json.dumps(body)})

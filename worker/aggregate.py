@@ -14,7 +14,7 @@ from redis.client import Pipeline
 
 from datasources.aggregates_write import BatchAggregate, record_progress
 from datasources.keys import Keys
-from datasources.schemas import ContactEvent, Event, QueueSnapshot, VoiceEvent
+from datasources.schemas import AHEAD_S, ContactEvent, Event, QueueSnapshot, VoiceEvent
 from datasources.settings import Settings
 
 
@@ -44,11 +44,15 @@ class AggregationStage:
 @dataclass(frozen=True)
 class FeedProgressStage:
     """Raises each feed's watermark (newest event time — the pages' "now") and its
-    wall-clock last-seen time (the pages' stale banners)."""
+    wall-clock last-seen time (the pages' stale banners).
+
+    The contract already refuses times more than ``AHEAD_S`` ahead of the clock; the
+    watermark is capped there too, so no event can carry "now" into the future."""
 
     keys: Keys
     feeds: frozenset[str] = frozenset({"contacts", "queue", "voices", "conversations"})
 
     def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
-        newest = max(e.ts for e in events)
-        record_progress(self.keys, feed, newest, time.time(), pipeline=pipe)
+        wall = time.time()
+        newest = min(max(e.ts for e in events), wall + AHEAD_S)
+        record_progress(self.keys, feed, newest, wall, pipeline=pipe)

@@ -20,21 +20,46 @@ the loop fall back to a plain blocking ``XREADGROUP``.
 
 Every function takes the connection to use: the loop passes its WATCHing
 pipeline (immediate mode), so fetching and committing happen on one connection.
+
+Replies are read as bytes and decoded here, entry by entry: a producer can write
+any bytes, and one value that is not UTF-8 must cost that entry (filed as
+:class:`Undecodable` for the dead letter), never the batch or the worker.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import redis
+from redis.client import NEVER_DECODE
 
 from datasources.keys import FEED_GROUP, Keys
 
+
+class Undecodable(dict[str, str]):
+    """An entry whose field names or values are not UTF-8: decoded with
+    ``surrogateescape`` (the raw bytes survive) so it can be dead-lettered as it was."""
+
+    def reason(self) -> str:
+        """The dead letter's reason: which field holds the bytes."""
+        for name, value in self.items():
+            if _undecodable([name]):
+                return "a field name is not valid UTF-8"
+            if _undecodable([value]):
+                return f"{name}: not valid UTF-8"
+        return "entry: not valid UTF-8"
+
+
 Entries = list[tuple[str, dict[str, str] | None]]
-"""``(entry_id, fields)``; ``fields`` is ``None`` for an entry trimmed from the stream."""
+"""``(entry_id, fields)``; ``fields`` is ``None`` for an entry trimmed from the stream,
+an :class:`Undecodable` for one holding bytes that are not UTF-8."""
 Batch = dict[str, Entries]
 """Feed name → its entries in this batch."""
+
+RAW = {NEVER_DECODE: True}
+"""Read this reply as bytes: decoding is done per entry (:func:`_text`)."""
 
 FENCE_TTL_S = 86_400
 
@@ -111,12 +136,19 @@ def _by_feed(keys: Keys, reply: Any) -> Batch:
 def _read(conn: Any, keys: Keys, consumer: str, count: int, group: str, start: str) -> Batch:
     """Non-blocking ``XREADGROUP`` on every feed stream through :data:`READ`."""
     streams = list(keys.feed_streams.values())
-    raw = conn.eval(READ, len(streams), *streams, group, consumer, count, start)
+    raw = conn.execute_command(
+        "EVAL", READ, len(streams), *streams, group, consumer, count, start, **RAW
+    )
     if not raw:
         return {}
+    try:
+        text, clean = raw.decode(), True
+    except UnicodeDecodeError:
+        text, clean = raw.decode("utf-8", "surrogateescape"), False
+    pairs = _pairs if clean else _checked_pairs
     decoded = [
-        (stream, [(eid, _pairs(flat) if flat else None) for eid, flat in entries])
-        for stream, entries in json.loads(raw)
+        (stream, [(eid, pairs(flat) if flat else None) for eid, flat in entries])
+        for stream, entries in json.loads(text)
     ]
     return _by_feed(keys, decoded)
 
@@ -135,9 +167,16 @@ def read_new(
     batch = _read(conn, keys, consumer, count, group, ">")
     if batch:
         return batch
-    streams = dict.fromkeys(keys.feed_streams.values(), ">")
-    reply = conn.xreadgroup(group, consumer, streams, count=count, block=block_ms)
-    return _by_feed(keys, reply)
+    streams = list(keys.feed_streams.values())
+    reply = conn.execute_command(
+        "XREADGROUP", "GROUP", group, consumer, "COUNT", count, "BLOCK", block_ms,
+        "STREAMS", *streams, *[">"] * len(streams), **RAW,
+    )  # fmt: skip
+    decoded = [
+        (_text(stream), [(_text(eid), _checked_dict(fields)) for eid, fields in entries])
+        for stream, entries in reply or []
+    ]
+    return _by_feed(keys, decoded)
 
 
 def claim_idle(
@@ -145,22 +184,44 @@ def claim_idle(
 ) -> Batch:
     """Take over entries other consumers have held longer than ``min_idle_ms`` (fenced)."""
     streams = list(keys.feed_streams.values())
-    reply = conn.eval(
-        CLAIM,
-        len(streams),
-        *streams,
-        group,
-        consumer,
-        min_idle_ms,
-        count,
-        keys.worker_fence_prefix,
-        FENCE_TTL_S,
-    )
+    reply = conn.execute_command(
+        "EVAL", CLAIM, len(streams), *streams, group, consumer, min_idle_ms, count,
+        keys.worker_fence_prefix, FENCE_TTL_S, **RAW,
+    )  # fmt: skip
     decoded = [
-        (stream, [(eid, _pairs(flat)) for eid, flat in entries]) for stream, entries in reply
+        (
+            _text(stream),
+            [(_text(eid), _checked_pairs([_text(x) for x in flat])) for eid, flat in entries],
+        )
+        for stream, entries in reply
     ]
     return _by_feed(keys, decoded)
 
 
+def _text(raw: bytes) -> str:
+    """Bytes from Redis as text; bytes that are not UTF-8 become lone surrogates."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _pairs(flat: list[str]) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` turns a byte that is not UTF-8 into."""
+
+
+def _undecodable(texts: list[str]) -> bool:
+    return any(not t.isascii() and _ESCAPED_BYTE.search(t) for t in texts)
+
+
+def _checked_pairs(flat: list[str]) -> dict[str, str]:
+    """:func:`_pairs` for a reply that held bytes that are not UTF-8 somewhere."""
+    fields = _pairs(flat)
+    return Undecodable(fields) if _undecodable(flat) else fields
+
+
+def _checked_dict(fields: dict[bytes, bytes] | None) -> dict[str, str] | None:
+    if fields is None:
+        return None
+    return _checked_pairs([_text(x) for pair in fields.items() for x in pair])

@@ -261,6 +261,10 @@ class Worker:
             for entry_id, fields in entries:
                 if fields is None:
                     continue  # trimmed from the stream before anyone read it: just ack
+                if isinstance(fields, groups.Undecodable):
+                    write_dead_letter(pipe, self.keys, feed, entry_id, fields, fields.reason())
+                    dead += 1
+                    continue
                 try:
                     parsed.append((entry_id, fields, parse_event(feed, fields)))
                 except InvalidEvent as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from typing import Annotated
 
 import redis
@@ -26,6 +27,9 @@ from worker.detect import DetectionTicker
 from worker.loop import Worker, default_name, tune_gc
 from worker.qinting import ConversationStage, RadioTicker, TranscriptRuleStage
 from worker.stages import FeedStage, Ticker
+
+WORKER_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+"""A worker's name is part of its heartbeat and fence keys, so it may not hold ``:``."""
 
 
 def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
@@ -64,8 +68,10 @@ def worker_command(
     )
     if not settings.redis_url:
         fail("GMD_REDIS_URL is not set; `gmd run` starts Redis and the worker together")
-    client = connect(settings.redis_url)
     name = name or default_name()
+    if not WORKER_NAME.fullmatch(name):
+        fail(f"--name {name!r}: use 1-64 letters, digits, '_', '.' or '-'")
+    client = connect(settings.redis_url)
     try:
         stages, tickers = build_stages(settings, client), build_tickers(settings, client, name)
     except ConfigError as exc:
