@@ -1,10 +1,14 @@
 """``gmd simulate``: write simulated traffic to the feed streams.
 
 Three paces: real time (event times are the wall clock — what ``gmd run`` uses for
-a live demo), accelerated (``--speed 60``: an hour a minute) and ``--fast`` (a whole
-``--duration`` as fast as Redis takes it, for benchmarks).  Ground truth goes to the
-labels file: all at once in ``--fast``, one line as each incident begins otherwise.
-Ctrl-C or SIGTERM stops after flushing what was already generated.
+a live demo), accelerated (``--speed 60``: an hour a minute, from the Double-11
+midnight unless ``--start`` says otherwise) and ``--fast`` (a whole ``--duration`` as
+fast as Redis takes it, for benchmarks).  No pace writes an event before its time: the
+feed contract refuses events from the future, so an accelerated run that catches up
+with the clock goes on in real time.  Ground truth goes to the labels file: all at
+once in ``--fast``, one line as each incident begins otherwise.  Ctrl-C or SIGTERM
+stops after flushing what was already generated; a Redis outage is waited out
+(:class:`Outbox`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ INCIDENTS_PER_DAY = 36
 LIVE_WARMUP_S = 300.0
 """Live demos show their first obstacle after five minutes, not half an hour."""
 PIPELINE = 1000
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+RETRY_MAX_S = 10.0
 
 
 def parse_duration(text: str) -> float:
@@ -66,6 +72,43 @@ class Stopper:
         self.stopped = True
 
 
+class Outbox:
+    """Events waiting to be written, sent :data:`PIPELINE` at a time.
+
+    A Redis outage (refused, timed out, loading) is waited out with back-off, one line
+    when it starts and one when it ends, and the same events are sent again: the
+    simulator resumes where it was instead of exiting.  A batch cut off mid-send may
+    be written twice (demo traffic: at least once).
+    """
+
+    def __init__(self, writer: FeedWriter, stopper: Stopper | None = None) -> None:
+        self.writer = writer
+        self.stopper = stopper
+        self.items: list[tuple[str, Event]] = []
+
+    def add(self, feed: str, event: Event) -> None:
+        self.items.append((feed, event))
+        if len(self.items) >= PIPELINE:
+            self.flush()
+
+    def flush(self) -> None:
+        wait, down = 0.2, False
+        while self.items:
+            try:
+                self.writer.publish_mixed(self.items)
+                self.items.clear()
+            except REDIS_DOWN as exc:
+                if not down:
+                    typer.echo(f"simulate: Redis unavailable ({exc}); waiting for it", err=True)
+                    down = True
+                if self.stopper is not None and self.stopper.stopped:
+                    return
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_MAX_S)
+        if down:
+            typer.echo("simulate: Redis is back; writing on", err=True)
+
+
 def publish_fast(
     items: Iterable[tuple[str, Event]],
     writer: FeedWriter,
@@ -73,22 +116,21 @@ def publish_fast(
     progress: Callable[[int, float], None] | None = None,
 ) -> int:
     """Write every event as fast as possible (pipelined); returns how many."""
-    pipe = writer.client.pipeline(transaction=False)
+    outbox = Outbox(writer, stopper)
     count = 0
     last_report = time.monotonic()
     ts = 0.0
     for feed, event in items:
-        writer.publish(feed, event, pipeline=pipe)
+        outbox.add(feed, event)
         count += 1
         if count % PIPELINE == 0:
-            pipe.execute()
             ts = event.ts
             if stopper is not None and stopper.stopped:
                 break
             if progress is not None and time.monotonic() - last_report > 2.0:
                 progress(count, ts)
                 last_report = time.monotonic()
-    pipe.execute()
+    outbox.flush()
     if progress is not None:
         progress(count, ts)
     return count
@@ -104,31 +146,26 @@ def publish_paced(
     """Write each event when the (possibly accelerated) clock reaches its time.
 
     In real time the simulated clock *is* the wall clock, so an event is written at
-    the moment its ``ts`` says; accelerated, the run starts now and goes ``speed``× faster.
+    the moment its ``ts`` says; accelerated, the run starts now and goes ``speed``× faster,
+    but never writes an event before its ``ts``.
     """
     origin = sim.start if speed == 1 else time.time()
     upcoming = list(sim.labels)
-    pipe = writer.client.pipeline(transaction=False)
-    queued = count = 0
+    outbox = Outbox(writer, stopper)
+    count = 0
     for feed, event in sim.events():
-        due = origin + (event.ts - sim.start) / speed
+        due = max(origin + (event.ts - sim.start) / speed, event.ts)
         while upcoming and upcoming[0].onset <= event.ts:
             _append_label(labels, upcoming.pop(0))
         if due > time.time():
-            if queued:
-                pipe.execute()
-                queued = 0
+            outbox.flush()
             while not stopper.stopped and (wait := due - time.time()) > 0:
                 time.sleep(min(wait, 0.25))
         if stopper.stopped:
             break
-        writer.publish(feed, event, pipeline=pipe)
-        queued += 1
+        outbox.add(feed, event)
         count += 1
-        if queued >= PIPELINE:
-            pipe.execute()
-            queued = 0
-    pipe.execute()
+    outbox.flush()
     return count
 
 
@@ -161,7 +198,8 @@ def simulate_command(
     start: Annotated[
         str | None,
         typer.Option(
-            help=f"Simulated start, UTC ISO-8601 or epoch ms (--fast: {FAST_START}; else now)."
+            help=f"Simulated start, UTC ISO-8601 or epoch ms (--fast, --speed > 1: {FAST_START};"
+            " else now)."
         ),
     ] = None,
     incidents: Annotated[
@@ -179,7 +217,9 @@ def simulate_command(
     try:
         duration_s = parse_duration(duration) if duration else (86400.0 if fast else None)
         start_s = (
-            parse_start(start) if start else (parse_start(FAST_START) if fast else time.time())
+            parse_start(start)
+            if start
+            else (parse_start(FAST_START) if fast or speed > 1 else time.time())
         )
     except ValueError as exc:
         fail(f"--duration/--start: {exc}")
@@ -203,8 +243,6 @@ def simulate_command(
         else:
             labels_path.write_text("", encoding="utf-8")
             count = publish_paced(sim, writer, speed, stopper, labels_path)
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        fail(f"Redis at {settings.redis_url} failed: {exc}", code=1)
     finally:
         client.close()
     elapsed = max(time.monotonic() - began, 1e-9)
