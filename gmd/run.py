@@ -72,7 +72,13 @@ def run_command(
     except RedisUnavailable as exc:
         fail(str(exc), code=1)
 
-    env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data))
+    # Rings link back to the port actually served unless GMD_BASE_URL says otherwise.
+    served = (
+        {}
+        if "base_url" in settings.model_fields_set
+        else {"GMD_BASE_URL": f"http://localhost:{port}"}
+    )
+    env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), **served)
     gmd = [sys.executable, "-m", "gmd"]
     migrated = subprocess.run([*gmd, "db", "upgrade"], env=env, check=False)
     if migrated.returncode != 0:

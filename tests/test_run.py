@@ -123,6 +123,9 @@ def test_gmd_run_brings_the_war_room_up_and_stops_cleanly(running: Running) -> N
         assert part in started, f"gmd run did not start {part}"
     (web,) = [p for p in children if "streamlit" in " ".join(p.cmdline())]
     assert Path(web.cwd()) == ROOT, "Streamlit reads .streamlit/config.toml only from its cwd"
+    (worker,) = [p for p in children if "gmd worker" in " ".join(p.cmdline())]
+    served = f"http://localhost:{running.port}"
+    assert worker.environ()["GMD_BASE_URL"] == served, "rings must link to the port served"
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(40) == 0
     _gone, alive = psutil.wait_procs(children, timeout=10)
