@@ -26,6 +26,15 @@ from alerts.routing import Routing
 from alerts.routing_file import RoutingError, load_routing_spec
 from alerts.service import AlertService
 from alerts.views import AlertView
+from dashboard.alert_words import (
+    alert_title,
+    change_text,
+    event_sentence,
+    person,
+    ratio_text,
+    size_text,
+)
+from dashboard.i18n import translate
 from datasources.db import make_engine
 from datasources.migrate import is_up_to_date, upgrade
 from datasources.redis_conn import connect
@@ -73,12 +82,15 @@ def _when(ts: float | None, tz: str = "Asia/Shanghai") -> str:
     return "-" if ts is None else f"{datetime.fromtimestamp(ts, ZoneInfo(tz)):%m-%d %H:%M:%S}"
 
 
-def _line(a: AlertView) -> str:
-    size = f"{a.ratio:.1f}×" if a.expected else f"{a.observed:.0f}"
-    who = f" ack {a.acked_by}" if a.acked_by else ""
+def _line(a: AlertView, service: AlertService) -> str:
+    """One alert in the glossary's words (``GMD_LANGUAGE``), like the console's list."""
+    lang = service.settings.language
+    who = f" · {translate('col.acked_by', lang)} {a.acked_by}" if a.acked_by else ""
+    team = service.teams().get(a.owner_team, a.owner_team)
     return (
-        f"#{a.id:<5} {a.status:<12} {a.severity:<8} {a.business_line or '-':<8} "
-        f"{a.reason or '-':<20} {a.kind:<15} {size:>7} ×{a.count:<4} {a.owner_team}{who}"
+        f"#{a.id:<5} {translate(f'status.{a.status}', lang)} · "
+        f"{translate(f'severity.{a.severity}', lang)} · {alert_title(a, lang)} · "
+        f"{ratio_text(a, lang)} · ×{a.count} · {team}{who}"
     )
 
 
@@ -94,7 +106,7 @@ def list_command(
     with _service() as service:
         rows = service.list_alerts(status, business_line, severity, owner, limit=limit)
         for alert in rows:
-            typer.echo(_line(alert))
+            typer.echo(_line(alert, service))
         if not rows:
             typer.echo("no alerts / 暂无告警")
 
@@ -105,21 +117,25 @@ def show_command(alert_id: AlertId) -> None:
     with _service() as service:
         detail = service.get(alert_id)
         tz = service.settings.screens.timezone
-        typer.echo(_line(detail.alert))
+        typer.echo(_line(detail.alert, service))
         a = detail.alert
+        lang = service.settings.language
         typer.echo(f"series {a.series}  since {_when(a.onset, tz)}  seen {_when(a.last_seen, tz)}")
-        typer.echo(f"observed {a.observed:.0f} expected {a.expected:.0f}  route {a.route}")
+        if size := size_text(a, lang):
+            typer.echo(size)
         for text in a.verbatims:
             typer.echo(f"  “{text}”")
         typer.echo("timeline:")
         for e in detail.timeline:
-            move = f"{e.from_status}→{e.to_status}" if e.from_status != e.to_status else ""
-            typer.echo(
-                f"  {_when(e.at, tz)} {e.by:<12} {e.action:<12} {e.rule:<15} {move} {e.text}"
-            )
+            what = event_sentence(e.rule, e.detail, e.text, lang, tz)
+            action = translate(f"action.{e.action}", lang)
+            move = change_text(e.from_status, e.to_status, lang)
+            parts = [person(e.by, lang), action, move, what]
+            typer.echo(f"  {_when(e.at, tz)} " + " · ".join(p for p in parts if p))
         typer.echo("rings:")
         for r in detail.rings:
-            typer.echo(f"  ring {r.id} {r.status:<9} {r.cause} → {', '.join(r.recipients)}")
+            status = translate(f"ring.status.{r.status}", lang)
+            typer.echo(f"  ring {r.id} {status} · {', '.join(r.recipients)}")
             for t in r.attempts:
                 mark = "ok" if t.ok else f"failed: {t.error}"
                 typer.echo(f"    attempt {t.attempt} {t.channel} {_when(t.at, tz)} {mark}")
@@ -129,7 +145,7 @@ def show_command(alert_id: AlertId) -> None:
 def ack_command(alert_id: AlertId, by: By = "") -> None:
     """Acknowledge: you own it now, escalation stops."""
     with _service() as service:
-        typer.echo(_line(service.acknowledge(alert_id, by or _default_by())))
+        typer.echo(_line(service.acknowledge(alert_id, by or _default_by()), service))
 
 
 @alerts_app.command("note")
@@ -153,7 +169,8 @@ def ring_command(
         receipt = service.ring_owner(alert_id, by or _default_by(), request_id, wait=True)
         who = ", ".join(f"{t.name} ({', '.join(t.channels)})" for t in receipt.targets)
         fresh = "" if receipt.created else " (already rung for this request)"
-        typer.echo(f"ring {receipt.ring_id}: {receipt.status}{fresh} → {who}")
+        status = translate(f"ring.status.{receipt.status}", service.settings.language)
+        typer.echo(f"ring {receipt.ring_id}: {status}{fresh} → {who}")
         if receipt.status == "failed":
             raise typer.Exit(1)
 
@@ -162,7 +179,7 @@ def ring_command(
 def resolve_command(alert_id: AlertId, by: By = "") -> None:
     """Resolve the alert."""
     with _service() as service:
-        typer.echo(_line(service.resolve(alert_id, by or _default_by())))
+        typer.echo(_line(service.resolve(alert_id, by or _default_by()), service))
 
 
 @alerts_app.command("snooze")
@@ -172,7 +189,7 @@ def snooze_command(
     """Snooze the alert for some minutes (escalation pauses, then resumes)."""
     with _service() as service:
         until = time.time() + minutes * 60
-        typer.echo(_line(service.snooze(alert_id, by or _default_by(), until)))
+        typer.echo(_line(service.snooze(alert_id, by or _default_by(), until), service))
 
 
 @alerts_app.command("silence")
@@ -206,7 +223,7 @@ def label_command(
 ) -> None:
     """Label a resolved alert for the precision figure."""
     with _service() as service:
-        typer.echo(_line(service.label(alert_id, by or _default_by(), label)))
+        typer.echo(_line(service.label(alert_id, by or _default_by(), label), service))
 
 
 @alerts_app.command("missed")

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from alerts.anomaly import Anomaly, AnomalyStatus, Severity
 from alerts.lifecycle import Action, AlertStatus, Transition, transition
+from alerts.message import RingCause
 from alerts.models import Alert
 from alerts.routing import RouteDecision, Routing
 from alerts.store import (
     MAX_VERBATIMS,
+    QUIET_GAP_S,
     Tx,
     active_silence,
     apply,
@@ -70,13 +72,14 @@ def open_alert(tx: Tx, anomaly: Anomaly, decision: RouteDecision, by: str) -> Al
     )
     tx.session.add(alert)
     tr = transition(AlertStatus.OPEN, Action.OPEN)
-    record(tx, alert, by, Action.OPEN, tr, f"route {decision.route} → team {decision.team_name}")
+    record(tx, alert, by, Action.OPEN, tr, detail={"team": decision.team_name})
     return alert
 
 
-def start(tx: Tx, alert: Alert, by: str) -> None:
+def start(tx: Tx, alert: Alert, by: str, cause: RingCause | None = None) -> None:
     """A just-opened (and flushed) alert: silenced by a matching silence, or its chain
-    armed and its first step rung at once when that step has no wait."""
+    armed and its first step rung at once when that step has no wait (as ``cause``
+    when given: a listener's bell rings the first step as their bell)."""
     silence = active_silence(tx, alert)
     if silence is not None:
         alert.silence_id = silence.id
@@ -85,7 +88,7 @@ def start(tx: Tx, alert: Alert, by: str) -> None:
     schedule_step(alert, 0, tx.now)
     chain = alert.escalation_chain
     if chain and float(chain[0]["delay_s"]) == 0:
-        fire_step(tx, alert, by)
+        fire_step(tx, alert, by, cause)
 
 
 def fold(tx: Tx, alert: Alert, anomaly: Anomaly) -> None:
@@ -104,9 +107,10 @@ def fold(tx: Tx, alert: Alert, anomaly: Anomaly) -> None:
     alert.verbatims = merged[:MAX_VERBATIMS]
     alert.updated_at = tx.now
     new = Severity(anomaly.severity)
-    if new.rank < Severity(alert.severity).rank:
+    quiet = alert.status == AlertStatus.RESOLVED.value
+    if new.rank < Severity(alert.severity).rank and not quiet:
         tr = transition(AlertStatus(alert.status), Action.FOLD)
-        record(tx, alert, "detector", Action.FOLD, tr, f"severity {alert.severity} → {new.value}")
+        record(tx, alert, "detector", Action.FOLD, tr, detail={"severity": new.value})
         alert.severity = new.value
 
 
@@ -172,12 +176,22 @@ def end(tx: Tx, alert: Alert, anomaly: Anomaly) -> Transition:
     alert.anomaly_active = False
     alert.ended = anomaly.ended or anomaly.updated
     held = alert.held_by is not None
-    text = f"anomaly ended; held open by {alert.held_by}" if held else "anomaly ended"
-    tr = apply(tx, alert, Action.AUTO_RESOLVE, "system", text=text, held=held)
-    if tr.status is AlertStatus.RESOLVED:
+    detail = {"who": alert.held_by} if held else {}
+    tr = apply(tx, alert, Action.AUTO_RESOLVE, "system", detail=detail, held=held)
+    if tr.changed and tr.status is AlertStatus.RESOLVED:
         alert.resolved_by = "system"
         alert.resolved_at = tx.now
     return tr
+
+
+def release(tx: Tx, alert: Alert) -> None:
+    """A quiet hold whose anomaly has not been seen for :data:`QUIET_GAP_S`: the detector
+    lost it without an end (a reset), so the fingerprint is freed for a new alert
+    rather than kept quiet for good."""
+    alert.anomaly_active = False
+    apply(
+        tx, alert, Action.AUTO_RESOLVE, "system", detail={"gap_s": round(tx.now - alert.last_seen)}
+    )
 
 
 def take(
@@ -186,6 +200,11 @@ def take(
     """Fold, end or open for one anomaly; ``open_now`` maps fingerprints to open alerts."""
     fingerprint = anomaly.fingerprint
     alert = open_now.get(fingerprint)
+    quiet = alert is not None and alert.status == AlertStatus.RESOLVED.value
+    if alert is not None and quiet and tx.now - alert.last_seen > QUIET_GAP_S:
+        release(tx, alert)
+        del open_now[fingerprint]
+        alert = None
     if anomaly.status is AnomalyStatus.ENDED:
         if alert is not None and end(tx, alert, anomaly).status is AlertStatus.RESOLVED:
             del open_now[fingerprint]
@@ -231,7 +250,7 @@ def take_batch(tx: Tx, anomalies: list[Anomaly], routing: Routing, by: str = "de
     return len(opened)
 
 
-def start_all(tx: Tx, opened: list[Alert], by: str) -> None:
+def start_all(tx: Tx, opened: list[Alert], by: str, cause: RingCause | None = None) -> None:
     """One flush gives every new alert its id; then silence or ring each that is still
     open.  An intake that fell behind can open and end an alert in one batch: ringing
     its owner for a problem already over would be refused, and the refused batch
@@ -239,4 +258,4 @@ def start_all(tx: Tx, opened: list[Alert], by: str) -> None:
     tx.session.flush()
     for alert in opened:
         if alert.status == AlertStatus.OPEN.value:
-            start(tx, alert, by)
+            start(tx, alert, by, cause)

@@ -43,6 +43,10 @@ class Action(StrEnum):
     LABEL = "label"
 
 
+QUIET_HOLD = "RESOLVE-2"
+"""The rule of a resolution that keeps the fingerprint until the anomaly ends."""
+
+
 class QualityLabel(StrEnum):
     VALID = "valid"
     NOISE = "noise"
@@ -52,19 +56,13 @@ class QualityLabel(StrEnum):
 ACTIVE = frozenset(
     {AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED, AlertStatus.SILENCED}
 )
-"""Every status before resolution: the alert still occupies its fingerprint."""
-
-STATUS_LABELS: dict[AlertStatus, tuple[str, str]] = {
-    AlertStatus.OPEN: ("待处理", "open"),
-    AlertStatus.ACKNOWLEDGED: ("已认领", "acknowledged"),
-    AlertStatus.SNOOZED: ("已暂停", "snoozed"),
-    AlertStatus.SILENCED: ("已静默", "silenced"),
-    AlertStatus.RESOLVED: ("已解决", "resolved"),
-}
+"""Every status before resolution: the alert occupies its fingerprint (so does a
+resolution under :data:`QUIET_HOLD` until its anomaly ends)."""
 
 
 class AlertError(Exception):
-    """A request about alerts that cannot be honoured; ``str(exc)`` is one bilingual line."""
+    """A request about alerts that cannot be honoured; ``str(exc)`` is one bilingual line,
+    Chinese then English separated by `` / `` (a page shows the reader's half)."""
 
 
 class InvalidInput(AlertError, ValueError):
@@ -75,7 +73,7 @@ class IllegalTransition(AlertError):
     """The requested action is not allowed in the alert's current state.
 
     ``str(exc)`` is one bilingual line such as
-    ``告警已解决，不能认领 / cannot acknowledge: the alert is already resolved``.
+    ``告警已解决 / cannot acknowledge: the alert is already resolved``.
     """
 
     def __init__(self, action: Action, status: AlertStatus, why: str, why_zh: str) -> None:
@@ -102,15 +100,25 @@ def _refuse(action: Action, status: AlertStatus, why: str, why_zh: str) -> Illeg
     return IllegalTransition(action, status, why, why_zh)
 
 
-def transition(status: AlertStatus, action: Action, *, held: bool = False) -> Transition:
+def transition(
+    status: AlertStatus, action: Action, *, held: bool = False, running: bool = False
+) -> Transition:
     """Apply ``action`` to an alert in ``status``; raise :class:`IllegalTransition` if refused.
 
     ``held`` says a person holds the alert open, which turns an automatic
     resolution into a timeline note (``AUTO-HELD-1``) instead of a resolution.
+    ``running`` says the anomaly behind the alert has not ended: a person resolving
+    it then means "I have this, stop telling me" (``RESOLVE-2``), so the alert keeps
+    its fingerprint and later sightings fold into it quietly (``QUIET-1``) until the
+    anomaly ends (``QUIET-END-1``); only an anomaly that starts again opens a new one.
     """
     resolved = status is AlertStatus.RESOLVED
     if action is Action.OPEN:
         return Transition(AlertStatus.OPEN, "OPEN-1", True)
+    if resolved and action is Action.FOLD:
+        return _to(status, status, "QUIET-1")
+    if resolved and action is Action.AUTO_RESOLVE:
+        return _to(status, status, "QUIET-END-1")
     if resolved and action is not Action.LABEL and action is not Action.NOTE:
         raise _refuse(action, status, "the alert is already resolved", "告警已解决")
     match action:
@@ -122,12 +130,12 @@ def transition(status: AlertStatus, action: Action, *, held: bool = False) -> Tr
             return _to(status, status, "RING-1")
         case Action.ACKNOWLEDGE:
             if status is AlertStatus.ACKNOWLEDGED:
-                raise _refuse(action, status, "someone already acknowledged it", "已有人认领")
+                raise _refuse(action, status, "someone already acknowledged it", "已有人确认")
             rules = {AlertStatus.OPEN: "ACK-1", AlertStatus.SNOOZED: "ACK-2"}
             return _to(status, AlertStatus.ACKNOWLEDGED, rules.get(status, "ACK-3"))
         case Action.ACK_EXPIRE:
             if status is not AlertStatus.ACKNOWLEDGED:
-                raise _refuse(action, status, "it is not acknowledged", "告警未被认领")
+                raise _refuse(action, status, "it is not acknowledged", "告警未被确认")
             return _to(status, AlertStatus.OPEN, "ACK-EXPIRE-1")
         case Action.SNOOZE:
             if status is AlertStatus.SILENCED:
@@ -147,7 +155,7 @@ def transition(status: AlertStatus, action: Action, *, held: bool = False) -> Tr
                 raise _refuse(action, status, "it is not silenced", "告警未静默")
             return _to(status, AlertStatus.OPEN, "SILENCE-EXPIRE-1")
         case Action.RESOLVE:
-            return _to(status, AlertStatus.RESOLVED, "RESOLVE-1")
+            return _to(status, AlertStatus.RESOLVED, "RESOLVE-2" if running else "RESOLVE-1")
         case Action.AUTO_RESOLVE:
             if held:
                 return _to(status, status, "AUTO-HELD-1")
@@ -165,3 +173,12 @@ def transition(status: AlertStatus, action: Action, *, held: bool = False) -> Tr
                 )
             return _to(status, status, "LABEL-1")
     raise _refuse(action, status, "unknown action", "未知操作")  # pragma: no cover
+
+
+def allowed(status: AlertStatus, action: Action) -> bool:
+    """Would ``action`` be accepted now?  Pages offer only the actions that would."""
+    try:
+        transition(status, action)
+    except IllegalTransition:
+        return False
+    return True

@@ -94,6 +94,10 @@ class AlertEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text, default="")
+    """Words a person gave (a note, a comment, a reason, a bell's message), masked."""
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+    """The facts behind the rule (a team, a time, a severity, who was rung), which the
+    timeline puts into words in the reader's language; ``NULL`` on rows older than it."""
     alert: Mapped[Alert] = relationship()
     """Lets a new alert's first events be added before the alert has its id."""
 

@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from dashboard.alert_words import topic
+from dashboard.i18n import Language, translate
+
 SHINGLE = 3
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 _MASKED = re.compile(r"\*+|\[[^\]]{1,12}\]|<[^>]{1,12}>")
@@ -142,24 +145,6 @@ def digest_due(now: datetime, digest_time: str, tz: ZoneInfo, done_for: date | N
     return fire is not None and local >= fire and done_for != local.date()
 
 
-_WORDS = {
-    "zh": {
-        "title": "9点电台 · {channel} · {day}",
-        "empty": "昨天这个频道没有发布的案例。",
-        "similar": "（另有 {n} 位客户说了相似的话）",
-        "listen": "在电台页收听：{link}",
-        "count": "{cases} 个案例，{groups} 个话题",
-    },
-    "en": {
-        "title": "Nine o'clock radio · {channel} · {day}",
-        "empty": "Nothing was published on this channel yesterday.",
-        "similar": "({n} more customers said much the same)",
-        "listen": "Listen on the radio page: {link}",
-        "count": "{cases} cases, {groups} topics",
-    },
-}
-
-
 def compose_digest(
     channel: str,
     day: date,
@@ -171,24 +156,26 @@ def compose_digest(
     language: str = "zh",
 ) -> Digest:
     """The digest text: one numbered entry per group of similar cases, plain text only
-    (customer words are never Markdown or HTML, whatever the channel renders)."""
-    words = _WORDS.get(language, _WORDS["en"])
+    (customer words are never Markdown or HTML, whatever the channel renders), in the
+    glossary's words for ``language``."""
+    lang: Language = "zh" if language == "zh" else "en"
     groups = tuple(group_cases(cases, threshold)[:max_groups])
-    title = words["title"].format(channel=channel, day=day.isoformat())
+    title = translate("digest.title", lang, channel=channel, day=day.isoformat())
     lines: list[str] = []
     if not groups:
-        lines.append(words["empty"])
+        lines.append(translate("digest.empty", lang))
     else:
         total = sum(g.size for g in groups)
-        lines.append(words["count"].format(cases=total, groups=len(groups)))
+        lines.append(translate("digest.count", lang, cases=total, groups=len(groups)))
         for number, group in enumerate(groups, start=1):
             case = group.lead
-            topic = " / ".join(p for p in (case.business_line, case.reason) if p)
-            head = f"{number}. {case.title}" + (f" [{topic}]" if topic else "")
+            head = f"{number}. {case.title}"
+            if about := topic(case.business_line, case.reason, lang):
+                head += f"（{about}）" if lang == "zh" else f" ({about})"
             lines += ["", head, f"   “{case.excerpt}”"]
             if case.note:
                 lines.append(f"   — {case.note}")
             if group.similar:
-                lines.append("   " + words["similar"].format(n=len(group.similar)))
-    lines += ["", words["listen"].format(link=link)]
+                lines.append("   " + translate("digest.similar", lang, n=len(group.similar)))
+    lines += ["", translate("digest.listen", lang, link=link)]
     return Digest(channel, day, title, "\n".join(lines), groups)

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from alerts import folding, queries, store
-from alerts.anomaly import Anomaly, AnomalyStatus
+from alerts.anomaly import Anomaly, AnomalyKind, AnomalyStatus
 from alerts.lifecycle import Action, AlertError, AlertStatus, InvalidInput, QualityLabel
+from alerts.masking import mask_pii
+from alerts.message import RingCause
 from alerts.models import Alert, MissedIncident, Ring, Silence
 from alerts.quality import QualityReport
 from alerts.ringing import AppriseNotifier, Notifier, Ringer, mask_channel
@@ -167,7 +169,7 @@ class AlertService:
         return self._act(alert_id, work)
 
     def add_note(self, alert_id: int, by: str, text: str) -> AlertView:
-        clean = text.strip()
+        clean = mask_pii(text.strip())
         if not clean:
             raise InvalidInput("备注不能为空 / a note needs some text")
 
@@ -180,15 +182,21 @@ class AlertService:
         def work(tx: store.Tx, alert: Alert) -> None:
             if until <= tx.now:
                 raise InvalidInput("暂停时间必须在未来 / snooze until a time in the future")
-            store.apply(tx, alert, Action.SNOOZE, by, text=f"until {until:.0f}")
+            store.apply(tx, alert, Action.SNOOZE, by, detail={"until": until})
             alert.snoozed_by, alert.snoozed_until = by, until
             store.stop_escalation(alert)
 
         return self._act(alert_id, work)
 
-    def resolve(self, alert_id: int, by: str) -> AlertView:
+    def resolve(self, alert_id: int, by: str, comment: str = "") -> AlertView:
+        """Resolve by hand.  While the anomaly still runs the alert keeps its fingerprint
+        and stays quiet until the anomaly ends (``RESOLVE-2``): resolving a storm that
+        is still blowing means "we have it", not "open it again at once"."""
+
         def work(tx: store.Tx, alert: Alert) -> None:
-            store.apply(tx, alert, Action.RESOLVE, by)
+            running = alert.anomaly_active and alert.kind != AnomalyKind.TRANSCRIPT_FLAG.value
+            text = mask_pii(comment.strip())[:4000]
+            store.apply(tx, alert, Action.RESOLVE, by, text=text, running=running)
             alert.resolved_by, alert.resolved_at = by, tx.now
 
         return self._act(alert_id, work)
@@ -212,7 +220,7 @@ class AlertService:
             ) from None
 
         def work(tx: store.Tx, alert: Alert) -> None:
-            store.apply(tx, alert, Action.LABEL, by, text=value.value)
+            store.apply(tx, alert, Action.LABEL, by, detail={"label": value.value})
             alert.label, alert.labelled_by, alert.labelled_at = value.value, by, tx.now
 
         return self._act(alert_id, work)
@@ -245,7 +253,7 @@ class AlertService:
             token = request_id or f"{by}:{int(tx.now // window) if window else tx.now}"
             people = self._owner_recipients(alert, tx.now)
             return store.add_ring(
-                tx, alert, people, by, f"rung by {by}", f"manual:{alert_id}:{token}"
+                tx, alert, people, by, RingCause("manual"), f"manual:{alert_id}:{token}"
             )
 
         (ring, created), futures = self._transaction(work)
@@ -275,7 +283,7 @@ class AlertService:
             silence = Silence(
                 matcher=dict(matcher),
                 created_by=by,
-                reason=reason.strip(),
+                reason=mask_pii(reason.strip()),
                 created_at=tx.now,
                 expires_at=expires_at,
             )
@@ -292,7 +300,8 @@ class AlertService:
                         alert,
                         Action.SILENCE,
                         by,
-                        text=f"silence #{silence.id}: {silence.reason}",
+                        text=silence.reason,
+                        detail={"silence": silence.id},
                     )
                     alert.silence_id = silence.id
                     store.stop_escalation(alert)
@@ -319,7 +328,7 @@ class AlertService:
                 logged_at=tx.now,
                 business_line=business_line,
                 reason=reason,
-                description=description.strip(),
+                description=mask_pii(description.strip()),
             )
             tx.session.add(row)
             tx.changed = True
@@ -346,20 +355,21 @@ class AlertService:
             open_now = folding.open_alerts(tx.session, {anomaly.fingerprint})
             alert, opened = folding.take(tx, anomaly, by, open_now, self.routing)
             assert alert is not None
-            folding.start_all(tx, [alert] if opened else [], by)
-            bell = tx.rings[0] if tx.rings else None
+            bell = RingCause("bell", message=str(anomaly.detail.get("comment") or ""))
+            folding.start_all(tx, [alert] if opened else [], by, bell)
+            ring = tx.rings[0] if tx.rings else None
             if opened and request_id:
                 # The request that opened it rang through the escalation's first step;
                 # the same request again (a retry, a rerun) must not ring a second time.
                 alert.detail = {**alert.detail, "bell_request": request_id}
             elif not opened and request_id and alert.detail.get("bell_request") == request_id:
-                bell = store.first_ring(tx, alert)
+                ring = store.first_ring(tx, alert)
             elif not opened:
                 key = f"bell:{alert.id}:{request_id or f'{by}:{tx.now}'}"
                 people = self._owner_recipients(alert, tx.now)
-                bell, _ = store.add_ring(tx, alert, people, by, f"bell rung by {by}", key)
+                ring, _ = store.add_ring(tx, alert, people, by, bell, key)
             tx.session.flush()
-            return RaiseReceipt(AlertView.of(alert), opened, bell.id if bell else None)
+            return RaiseReceipt(AlertView.of(alert), opened, ring.id if ring else None)
 
         if anomaly.status is not AnomalyStatus.ONGOING:
             raise InvalidInput("拉铃须为进行中的问题 / ring the bell for an ongoing problem")

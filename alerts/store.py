@@ -9,19 +9,23 @@ rings collected in ``tx.rings`` after the commit, never before.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import Action, AlertStatus, Transition, transition
-from alerts.message import compose
+from alerts.lifecycle import QUIET_HOLD, Action, AlertStatus, Transition, transition
+from alerts.message import RingCause, compose
 from alerts.models import Alert, AlertEvent, Channel, Person, Ring, Silence, Team
 from alerts.routing import ChainStep, Recipient, Routing
 from datasources.settings import Settings
 
 MATCHER_FIELDS = ("business_line", "reason", "kind", "severity", "series")
 MAX_VERBATIMS = 5
+QUIET_GAP_S = 900.0
+"""A quietly held fingerprint whose anomaly went unseen this long is freed (the detector
+re-publishes an ongoing anomaly every few buckets, so this only happens if it lost it)."""
 
 
 @dataclass
@@ -40,9 +44,16 @@ class Tx:
 
 
 def record(
-    tx: Tx, alert: Alert, by: str, action: Action, tr: Transition | None, text: str = ""
+    tx: Tx,
+    alert: Alert,
+    by: str,
+    action: Action,
+    tr: Transition | None,
+    text: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one timeline row (who, when, what, and the rule that allowed it)."""
+    """Append one timeline row: who, when, what, the rule that allowed it, its facts
+    (``detail``, put into words by the reader's language) and any words a person gave."""
     tx.changed = True
     tx.session.add(
         AlertEvent(
@@ -54,21 +65,35 @@ def record(
             from_status=alert.status,
             to_status=tr.status.value if tr else alert.status,
             text=text,
+            detail=detail or {},
         )
     )
 
 
 def apply(
-    tx: Tx, alert: Alert, action: Action, by: str, *, text: str = "", held: bool = False
+    tx: Tx,
+    alert: Alert,
+    action: Action,
+    by: str,
+    *,
+    text: str = "",
+    detail: dict[str, Any] | None = None,
+    held: bool = False,
+    running: bool = False,
 ) -> Transition:
-    """Run the state machine, write the timeline row, and set the new status."""
-    tr = transition(AlertStatus(alert.status), action, held=held)
-    record(tx, alert, by, action, tr, text)
+    """Run the state machine, write the timeline row, and set the new status.
+
+    A resolution frees the fingerprint for a new alert, except a resolution by hand
+    while the anomaly still runs (:data:`~alerts.lifecycle.QUIET_HOLD`), which keeps
+    it until the anomaly ends."""
+    tr = transition(AlertStatus(alert.status), action, held=held, running=running)
+    record(tx, alert, by, action, tr, text, detail)
     alert.status = tr.status.value
     alert.updated_at = tx.now
     if tr.status is AlertStatus.RESOLVED:
-        alert.open_fingerprint = None
         stop_escalation(alert)
+        if tr.rule != QUIET_HOLD:
+            alert.open_fingerprint = None
     return tr
 
 
@@ -98,12 +123,17 @@ def first_ring(tx: Tx, alert: Alert) -> Ring | None:
     return tx.session.scalar(query)
 
 
+def bell_message(alert: Alert) -> str:
+    """The line a listener wrote for the owner when their bell opened ``alert``."""
+    return str(alert.detail.get("comment") or "") if alert.metric == "qinting_bell" else ""
+
+
 def add_ring(
     tx: Tx,
     alert: Alert,
     recipients: tuple[Recipient, ...],
     by: str,
-    cause: str,
+    cause: RingCause,
     key: str,
     *,
     fresh: bool = False,
@@ -117,21 +147,26 @@ def add_ring(
         existing = tx.session.scalar(select(Ring).where(Ring.idempotency_key == key))
         if existing is not None:
             return existing, False
+    if not cause.message and (message := bell_message(alert)):
+        cause = replace(cause, message=message)
     cfg = tx.settings
+    names = [r.name for r in recipients]
     title, body = compose(
         alert,
         base_url=cfg.base_url,
+        sender=cfg.instance_name or cfg.base_url,
         timezone=cfg.screens.timezone,
         now=tx.now,
         verbatims=cfg.alerts.sample_verbatims,
         cause=cause,
+        names=names,
         owner=tx.team_names.get(alert.owner_team, alert.owner_team),
     )
     ring = Ring(
         alert_id=alert.id,
         idempotency_key=key,
         by=by,
-        cause=cause,
+        cause=cause.code,
         recipients=[
             {"person": r.person, "name": r.name, "channels": list(r.channels)} for r in recipients
         ],
@@ -142,30 +177,28 @@ def add_ring(
     )
     tx.session.add(ring)
     tx.rings.append(ring)
-    names = ", ".join(f"{r.name} ({r.person})" for r in recipients) or "nobody"
     record(
         tx,
         alert,
         by,
         Action.RING,
         transition(AlertStatus(alert.status), Action.RING),
-        f"{cause} → {names}",
+        cause.message,
+        {"cause": cause.kind, "step": cause.step, "steps": cause.steps, "names": names},
     )
     return ring, True
 
 
-def fire_step(tx: Tx, alert: Alert, by: str) -> None:
-    """Ring the chain's current step and arm the next one."""
+def fire_step(tx: Tx, alert: Alert, by: str, cause: RingCause | None = None) -> None:
+    """Ring the chain's current step (as ``cause`` if given) and arm the next one."""
     step = alert.escalation_step
     chain = chain_of(alert)
-    current = chain[step]
-    cause = f"escalation step {step + 1}/{len(chain)}: {current.target}"
     add_ring(
         tx,
         alert,
-        current.recipients,
+        chain[step].recipients,
         by,
-        cause,
+        cause or RingCause("step", step + 1, len(chain)),
         f"esc:{alert.active_escalation_id}:{step}",
         fresh=True,
     )

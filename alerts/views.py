@@ -7,6 +7,7 @@ them freely and never triggers a lazy load on a closed session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from alerts.models import Alert, AlertEvent, Ring, RingAttempt
 
@@ -49,6 +50,9 @@ class AlertView:
     escalation_steps: int
     next_escalation_at: float | None
     updated_at: float
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What detection or a rule attached: the rule that matched, a queue's KPIs, a bell's
+    listener and message."""
 
     @property
     def ratio(self) -> float:
@@ -77,10 +81,14 @@ class EventView:
     from_status: str | None
     to_status: str | None
     text: str
+    detail: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: AlertEvent) -> EventView:
-        return cls(row.at, row.by, row.action, row.rule, row.from_status, row.to_status, row.text)
+        return cls(
+            row.at, row.by, row.action, row.rule, row.from_status, row.to_status, row.text,
+            dict(row.detail or {}),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,11 +113,12 @@ class RingView:
     cause: str
     status: str
     recipients: list[str]
+    """The people rung, by name."""
     attempts: list[AttemptView] = field(default_factory=list)
 
     @classmethod
     def of(cls, row: Ring, attempts: list[RingAttempt]) -> RingView:
-        people = [f"{r['name']} ({r['person']})" for r in row.recipients]
+        people = [str(r["name"]) for r in row.recipients]
         return cls(
             row.id,
             row.created_at,

@@ -47,8 +47,8 @@ class ConsoleActions:
     def snooze(self, alert_id: int, until: float) -> AlertView:
         return self.service.snooze(alert_id, by=self._by("snooze"), until=until)
 
-    def resolve(self, alert_id: int) -> AlertView:
-        return self.service.resolve(alert_id, by=self._by("resolve"))
+    def resolve(self, alert_id: int, comment: str = "") -> AlertView:
+        return self.service.resolve(alert_id, by=self._by("resolve"), comment=comment)
 
     def label(self, alert_id: int, label: str) -> AlertView:
         return self.service.label(alert_id, by=self._by("label"), label=label)

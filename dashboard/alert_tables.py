@@ -7,15 +7,15 @@ customer words and names in notes stay inert.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from alerts.views import AlertView, EventView
+from dashboard.alert_words import alert_title, change_text, event_sentence, person, ratio_text
 from dashboard.i18n import Language, translate
-from datasources.catalog import label
 
 
 def _time(ts: float | None, tz: str) -> str:
@@ -24,21 +24,20 @@ def _time(ts: float | None, tz: str) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%m-%d %H:%M:%S")
 
 
-def alerts_frame(alerts: Sequence[AlertView], lang: Language, tz: str) -> pd.DataFrame:
-    """One row per alert, in the given order, for the console's list."""
+def alerts_frame(
+    alerts: Sequence[AlertView], lang: Language, tz: str, teams: Mapping[str, str]
+) -> pd.DataFrame:
+    """One row per alert, in the given order, for the console's list (every cell is
+    words or a number: team names, not ids; ``—`` where a ratio means nothing)."""
     rows = [
         {
-            "id": a.id,
+            "#": a.id,
             translate("col.severity", lang): translate(f"severity.{a.severity}", lang),
             translate("col.status", lang): translate(f"status.{a.status}", lang),
-            translate("col.business_line", lang): label(
-                "business_line", a.business_line or "*", lang
-            ),
-            translate("col.reason", lang): label("reason", a.reason, lang) if a.reason else "",
-            translate("col.kind", lang): translate(f"kind.{a.kind}", lang),
-            translate("col.ratio", lang): round(a.ratio, 1) if a.expected else None,
+            translate("col.what", lang): alert_title(a, lang),
+            translate("col.ratio", lang): ratio_text(a, lang),
             translate("col.onset", lang): _time(a.onset, tz),
-            translate("col.owner", lang): a.owner_team,
+            translate("col.owner", lang): teams.get(a.owner_team, a.owner_team),
             translate("col.acked_by", lang): a.acked_by or "",
         }
         for a in alerts
@@ -47,18 +46,17 @@ def alerts_frame(alerts: Sequence[AlertView], lang: Language, tz: str) -> pd.Dat
 
 
 def timeline_frame(events: Sequence[EventView], lang: Language, tz: str) -> pd.DataFrame:
-    """Every state change and note: when, who, what, and the rule that decided it."""
+    """Every state change and note in the reader's language: when, who, what happened,
+    how the status moved, and why (the rule's sentence with its facts and any words a
+    person gave)."""
     return pd.DataFrame(
         [
             {
                 translate("col.at", lang): _time(e.at, tz),
-                translate("col.by", lang): e.by,
-                translate("col.action", lang): e.action,
-                translate("col.change", lang): (
-                    f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
-                ),
-                translate("col.rule", lang): e.rule,
-                translate("col.text", lang): e.text,
+                translate("col.by", lang): person(e.by, lang),
+                translate("col.action", lang): translate(f"action.{e.action}", lang),
+                translate("col.change", lang): change_text(e.from_status, e.to_status, lang),
+                translate("col.text", lang): event_sentence(e.rule, e.detail, e.text, lang, tz),
             }
             for e in events
         ]

@@ -58,11 +58,14 @@ def listen_url(business_line: str | None = None, reason: str | None = None, **mo
 
 def listen_link(series: str, business_line: str | None, reason: str | None) -> str | None:
     """Where "listen to customers on this topic" goes from an alert: the conversation
-    itself for a transcript flag, else the live conversations on its line and reason."""
+    itself for a transcript flag or a bell, the live conversations of a queue's skill
+    group, else those on the alert's business line (and reason, when it has one)."""
     family, _, rest = series.partition(":")
     if family == "conversation" and rest:
         return listen_url(conversation=rest)
-    if business_line and reason:
+    if family == "queue" and rest:
+        return listen_url(skill_group=rest)
+    if business_line:
         return listen_url(business_line, reason)
     return None
 
@@ -74,11 +77,3 @@ def clock(ts: float, fmt: str = "%H:%M:%S") -> str:
 def utterance_line(u: StoredUtterance, lang: Language) -> str:
     """``14:02:11  顾客：…`` — drawn with ``st.text``, so the words stay inert."""
     return f"{clock(u.ts)}  {label('speaker', u.speaker, lang)}: {u.text}"
-
-
-def topic(business_line: str | None, reason: str | None, lang: Language) -> str:
-    parts = [
-        label("business_line", business_line, lang) if business_line else "",
-        label("reason", reason, lang) if reason else "",
-    ]
-    return " · ".join(p for p in parts if p)

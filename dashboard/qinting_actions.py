@@ -16,6 +16,7 @@ import streamlit as st
 from alerts.lifecycle import AlertError
 from alerts.transcript_rules import bell_anomaly
 from dashboard import qinting as q
+from dashboard.alert_words import topic
 from dashboard.i18n import Language, translate
 from dashboard.services import get_alert_service
 from dashboard.users import User
@@ -74,9 +75,16 @@ def notes_panel(session_id: int, shown: list[StoredUtterance], user: User, lang:
     with st.container(key="qt-notes"):
         for n in notes:
             where = f" @{q.clock(n.utterance_ts)}" if n.utterance_ts else ""
-            head = f"{q.clock(n.created_at)} {n.author} [{n.kind}{where}]"
+            kind = translate(f"session.{n.kind}", lang)
+            head = f"{q.clock(n.created_at)} {n.author} [{kind}{where}]"
             extra = " ".join(p for p in (f"#{n.tag}" if n.tag else "", n.text) if p)
-            st.text(f"{head} {extra}" + (f" → {n.ref}" if n.ref else ""))
+            st.text(f"{head} {extra}" + (f" → {reference(n.ref, lang)}" if n.ref else ""))
+
+
+def reference(ref: str, lang: Language) -> str:
+    """What an action led to, in words: ``alert#12`` → ``告警 #12``, ``case#3`` → ``案例 #3``."""
+    what, _, number = ref.partition("#")
+    return translate(f"session.ref.{what}", lang, id=number)
 
 
 def _request_id(session_id: int, excerpt: list[str]) -> str:
@@ -157,7 +165,8 @@ def ring_the_bell(
         text=" / ".join([comment, *excerpt]).strip(" /"),
         ref=f"alert#{alert.id}",
     )
-    st.success(translate("act.rung", lang, id=alert.id, team=alert.owner_team))
+    team = get_alert_service().teams().get(alert.owner_team, alert.owner_team)
+    st.success(translate("act.rung", lang, id=alert.id, team=team))
 
 
 def radio_form(
@@ -181,7 +190,7 @@ def radio_form(
         )
         title = st.text_input(
             translate("act.case_title", lang),
-            value=q.topic(summary.business_line, summary.reason, lang),
+            value=topic(summary.business_line, summary.reason, lang),
         )
         words = st.text_area(translate("act.excerpt", lang), value="\n".join(excerpt), height=90)
         note = st.text_input(translate("act.case_note", lang))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -75,6 +75,9 @@ class Obstacle:
     acked_at: float | None
     trend: list[float]
     verbatims: list[str]
+    metric: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What a rule or the detector attached (a flag's rule names the card)."""
 
 
 @dataclass
@@ -127,6 +130,8 @@ def to_obstacle(alert: AlertView, verbatims_n: int) -> Obstacle:
         acked_at=alert.acked_at,
         trend=[float(v) for v in alert.trend][-60:],
         verbatims=[str(v) for v in alert.verbatims][:verbatims_n],
+        metric=alert.metric,
+        detail=dict(alert.detail),
     )
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from dashboard import markup, wall_charts
+from dashboard.alert_words import alert_title
 from dashboard.i18n import Language, duration, translate
 from dashboard.kpis import evaluate, kpi_specs
 from dashboard.wall_data import FeedState, Obstacle, WallSnapshot
@@ -99,13 +100,8 @@ def kpi_tiles_html(snapshot: WallSnapshot, settings: Settings, lang: Language) -
 
 
 def obstacle_title(obstacle: Obstacle, lang: Language) -> str:
-    parts = []
-    if obstacle.business_line:
-        parts.append(label("business_line", obstacle.business_line, lang))
-    if obstacle.reason:
-        parts.append(label("reason", obstacle.reason, lang))
-    parts.append(translate(f"kind.{obstacle.kind}", lang))
-    return " · ".join(parts)
+    """The card's title: the same words as the console's and the ring's."""
+    return alert_title(obstacle, lang)
 
 
 def obstacles_html(snapshot: WallSnapshot, lang: Language, tz: str, now: float) -> str:

@@ -247,8 +247,10 @@ class AggregateReader:
         return [VoiceSample(**json.loads(item)) for item in raw]
 
     def recent_verbatims(self, series: str, n: int = 5) -> list[str]:
-        """Newest masked verbatims behind a series (contacts at reason or line level,
-        voices per line); a finer series falls back to the level that is kept."""
+        """Newest masked verbatims behind a series, the evidence an alert on it shows:
+        contacts of its line and reason (or line), the *negative* voices of its line
+        (what a sentiment storm is made of); a finer series falls back to the level
+        that is kept, a queue or a conversation has none here."""
         stored = verbatim_series(series)
         if stored is None:
             return []

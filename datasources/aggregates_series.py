@@ -18,6 +18,19 @@ from datasources.aggregates_ops import hgetall_many
 from datasources.keys import Keys
 
 NAN = math.nan
+KEPT_FAMILIES = ("contacts", "queue", "voices")
+"""Series families with aggregates; a conversation (a transcript flag, a bell) has none."""
+
+
+def history_metric(series: str, alert_metric: str) -> str | None:
+    """The measure to chart for an alert on ``series``: a queue's broken KPI, a storm's
+    negative voices, a contact count (``None``: the family's default)."""
+    family = series.split(":", 1)[0]
+    if family == "queue":
+        return alert_metric if alert_metric in (*lay.QUEUE_FIELDS, *KPI_COLUMNS) else None
+    if family == "voices":
+        return "negative"
+    return None
 
 
 def series_values(

@@ -104,8 +104,8 @@ class BatchAggregate:
             slot[0] += 1
             slot[1] += negative
             slot[2] += e.reach
-            self.texts[voice_series(e.business_line)].append(e.text)
-            if negative:
+            if negative:  # a line's voice verbatims are a storm's evidence: negative only
+                self.texts[voice_series(e.business_line)].append(e.text)
                 self.negative.append(e)
 
     # -- flush -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.masking import mask_pii
@@ -21,6 +21,12 @@ from alerts.radio_models import ListeningSession, SessionNote
 from datasources.conversations import ConversationSummary
 
 NOTE, RING, RADIO = "note", "ring", "radio"
+RESUME_S = 600.0
+"""A listener back on the same conversation within this long (a reload, a second tab,
+a return from the console) continues their session instead of starting another."""
+MIN_SESSION_S = 30.0
+"""Shorter than this, with no note and no action, a session was a glance, not a listen:
+it is kept but not counted."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,25 @@ class ListeningStore:
         self.sessions = sessions
 
     def start(self, listener: str, conversation: ConversationSummary, *, now: float) -> int:
+        """The listener's session on this conversation: the one they were in a moment ago
+        (within :data:`RESUME_S`), else a new one.  A session is what a person did, not
+        a page load."""
         with self.sessions() as s:
+            recent = s.scalar(
+                select(ListeningSession)
+                .where(
+                    ListeningSession.listener == listener,
+                    ListeningSession.conversation_id == conversation.conversation_id,
+                    ListeningSession.last_seen_at >= now - RESUME_S,
+                    ListeningSession.started_at <= now,
+                )
+                .order_by(ListeningSession.last_seen_at.desc())
+                .limit(1)
+            )
+            if recent is not None:
+                recent.last_seen_at = max(recent.last_seen_at, now)
+                s.commit()
+                return recent.id
             row = ListeningSession(
                 listener=listener,
                 conversation_id=conversation.conversation_id,
@@ -124,7 +148,8 @@ class ListeningStore:
 
     def this_month(self, now: float, tz: ZoneInfo, listener: str | None = None) -> list[SessionRow]:
         """Sessions since the start of this month (everyone's, or one listener's), newest
-        first, with how many notes and actions each produced."""
+        first, with how many notes and actions each produced; a glance (shorter than
+        :data:`MIN_SESSION_S` with nothing written or done) is not counted."""
         since = month_start(now, tz)
         is_note = func.sum(case((SessionNote.kind == NOTE, 1), else_=0))
         is_action = func.sum(case((SessionNote.kind.in_((RING, RADIO)), 1), else_=0))
@@ -133,6 +158,12 @@ class ListeningStore:
             .outerjoin(SessionNote, SessionNote.session_id == ListeningSession.id)
             .where(ListeningSession.started_at >= since)
             .group_by(ListeningSession.id)
+            .having(
+                or_(
+                    ListeningSession.last_seen_at - ListeningSession.started_at >= MIN_SESSION_S,
+                    func.count(SessionNote.id) > 0,
+                )
+            )
             .order_by(ListeningSession.started_at.desc())
         )
         if listener is not None:

@@ -95,7 +95,8 @@ class RadioStore:
 
     # curation -------------------------------------------------------------------
     def propose(self, channel_id: int, proposal: Proposal, *, by: str, now: float) -> int:
-        """Queue a case for the editors; the words are masked again (belt and braces)."""
+        """Queue a case for the editors; every text is masked (the words again, belt and
+        braces: a title or a note typed by a person may carry a phone number too)."""
         if not proposal.title.strip() or not proposal.excerpt.strip():
             raise CaseStateError("a case needs a title and the customer's words")
         with self.sessions() as s:
@@ -104,9 +105,9 @@ class RadioStore:
             case = RadioCaseRecord(
                 channel_id=channel_id,
                 status=PROPOSED,
-                title=proposal.title.strip()[:200],
+                title=mask_pii(proposal.title.strip())[:200],
                 excerpt=mask_pii(proposal.excerpt.strip()),
-                note=proposal.note.strip(),
+                note=mask_pii(proposal.note.strip()),
                 business_line=proposal.business_line,
                 reason=proposal.reason,
                 conversation_id=proposal.conversation_id,
@@ -144,11 +145,11 @@ class RadioStore:
             "published_at": now,
         }
         if title is not None and title.strip():
-            values["title"] = title.strip()[:200]
+            values["title"] = mask_pii(title.strip())[:200]
         if excerpt is not None and excerpt.strip():
             values["excerpt"] = mask_pii(excerpt.strip())
         if note is not None:
-            values["note"] = note.strip()
+            values["note"] = mask_pii(note.strip())
         self._transition(case_id, values, "publish")
 
     def reject(self, case_id: int, *, by: str, now: float, reason: str = "") -> None:
@@ -156,7 +157,7 @@ class RadioStore:
             "status": REJECTED,
             "curated_by": by,
             "curated_at": now,
-            "reject_reason": reason.strip(),
+            "reject_reason": mask_pii(reason.strip()),
         }
         self._transition(case_id, values, "reject")
 

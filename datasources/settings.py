@@ -238,6 +238,10 @@ class Settings(BaseSettings):
     refresh_s: float = Field(5.0, ge=1, le=300)
     stale_after_s: float = Field(30.0, ge=2)
     base_url: str = "http://localhost:8501"
+    """Where people reach this instance: every ring's link starts with it (``gmd run``
+    derives it from its ``--port`` unless ``GMD_BASE_URL`` is set)."""
+    instance_name: str | None = None
+    """Which Guangmingding a ring came from (``GMD_INSTANCE_NAME``); the base URL if unset."""
     routing_file: Path | None = None
     users_file: Path | None = None
     kiosk_token: SecretStr | None = None

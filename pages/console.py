@@ -2,28 +2,32 @@
 
 ``/console?alert=ID`` (the link every ring carries) opens one alert.  Viewers may
 look; only leads and admins see buttons, and :class:`~dashboard.actions.ConsoleActions`
-refuses their actions anyway.  Every action is recorded under the signed-in name.
+refuses their actions anyway.  Only the actions the alert's state allows are offered
+(no ring on a resolved alert, a label only once it is resolved).  Every action is
+recorded under the signed-in name.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from alerts.views import AlertView
-from dashboard import charts, qinting
+from alerts.lifecycle import Action, AlertStatus, allowed
+from alerts.views import AlertView, EventView
 from dashboard.actions import ConsoleActions
 from dashboard.alert_tables import alerts_frame, timeline_frame
-from dashboard.console_ui import run_action, show_verbatims
+from dashboard.alert_words import alert_title, names_text, size_text
+from dashboard.console_ui import evidence, rings_list, run_action, show_verbatims
 from dashboard.i18n import t
 from dashboard.page import page_setup
+from dashboard.qinting import listen_link
 from dashboard.services import ServiceDown, get_alert_service, get_reader, get_settings, guarded
-from dashboard.wall_data import severity_rank, to_obstacle
-from dashboard.widgets import obstacle_title
+from dashboard.wall_data import severity_rank
 from datasources.catalog import codes, label
 
 SEVERITIES = ("critical", "major", "minor", "info")
@@ -67,7 +71,7 @@ def alert_list() -> None:
     else:
         st.caption(t("console.pick"))
         picked = st.dataframe(
-            alerts_frame(alerts, lang, tz), hide_index=True, width="stretch",
+            alerts_frame(alerts, lang, tz, teams), hide_index=True, width="stretch",
             on_select="rerun", selection_mode="single-row", key="alert-list",
         )  # fmt: skip
         rows = picked.selection.rows
@@ -94,17 +98,18 @@ def missed_form() -> None:
         text = st.text_area(t("missed.what"))
         if st.form_submit_button(t("btn.missed")):
             when = datetime.combine(day, at, ZoneInfo(tz)).timestamp()
-            new_id = run_action(lambda: actions.log_missed(when, text, line, reason))
+            new_id = run_action(lambda: actions.log_missed(when, text, line, reason), lang)
             if new_id is not None:
                 st.success(t("missed.logged", id=new_id))
 
 
 @st.dialog(" ")
 def ring_dialog(alert_id: int) -> None:
+    """Who would be rung, then ring once; the dialog closes and the page says it rang."""
     st.subheader(t("ring.title"))
     key = f"gmd_ring_request_{alert_id}"
     request_id = st.session_state.setdefault(key, uuid.uuid4().hex)
-    targets = run_action(lambda: actions.preview_ring(alert_id))
+    targets = run_action(lambda: actions.preview_ring(alert_id), lang)
     if targets is None:
         return
     if not targets:
@@ -112,46 +117,52 @@ def ring_dialog(alert_id: int) -> None:
         return
     st.write(t("ring.will_ring"))
     for target in targets:
-        st.text(f"{target.name} ({target.person}): {', '.join(target.channels)}")
+        st.text(f"{target.name}: {', '.join(target.channels)}")
     if st.button(t("btn.ring_now"), type="primary", key="ring-now"):
-        receipt = run_action(lambda: actions.ring_owner(alert_id, request_id))
+        receipt = run_action(lambda: actions.ring_owner(alert_id, request_id), lang)
         if receipt is not None:
+            del st.session_state[key]  # the next click is a new ring
+            names = names_text([r.name for r in receipt.targets], lang)
+            status = t(f"ring.status.{receipt.status}")
             message = "ring.sent" if receipt.created else "ring.again"
-            st.success(t(message, id=receipt.ring_id, status=receipt.status))
+            st.session_state["gmd_console_flash"] = t(message, names=names, status=status)
+            st.rerun()
 
 
 def buttons(alert: AlertView) -> None:
+    """The lead's buttons: only those the alert's state allows, each doing what it says."""
     if not actions.can_act:
         st.caption(t("console.read_only"))
         return
-    b1, b2, b3, b3b, b4, b5 = st.columns([1, 1.1, 1, 0.8, 0.9, 2], vertical_alignment="bottom")
-    acked = b1.button(t("btn.ack"), type="primary", disabled=alert.status != "open", key="ack")
-    if acked and run_action(lambda: actions.acknowledge(alert.id)) is not None:
-        st.rerun()
-    if b2.button(t("btn.ring"), key="ring"):
+    status = AlertStatus(alert.status)
+    done = None
+    row = st.container(horizontal=True, key="console-actions", vertical_alignment="center")
+    if allowed(status, Action.ACKNOWLEDGE) and row.button(t("btn.ack"), type="primary", key="ack"):
+        done = run_action(lambda: actions.acknowledge(alert.id), lang)
+    if allowed(status, Action.RING) and row.button(t("btn.ring"), key="ring"):
         ring_dialog(alert.id)
-    minutes = b3.selectbox(
-        t("snooze.for"), SNOOZES_MIN, format_func=lambda m: f"{m} min", label_visibility="collapsed"
-    )
-    snoozed = b3b.button(t("btn.snooze"), key="snooze")
-    if (
-        snoozed
-        and run_action(lambda: actions.snooze(alert.id, time.time() + minutes * 60)) is not None
-    ):
-        st.rerun()
-    resolved = b4.button(t("btn.resolve"), disabled=alert.status == "resolved", key="resolve")
-    if resolved and run_action(lambda: actions.resolve(alert.id)) is not None:
-        st.rerun()
-    choice = b5.segmented_control(
-        t("btn.label"), ("valid", "noise", "duplicate"), default=alert.label,
-        label_visibility="collapsed",
-        format_func=lambda v: t(f"label.{v}"), key=f"label-{alert.id}",
-    )  # fmt: skip
-    if (
-        choice
-        and choice != alert.label
-        and run_action(lambda: actions.label(alert.id, choice)) is not None
-    ):
+    if allowed(status, Action.SNOOZE):
+        with row.popover(t("btn.snooze")):
+            minutes = st.selectbox(
+                t("snooze.for"), SNOOZES_MIN, format_func=lambda m: t("dur.m", n=m)
+            )
+            if st.button(t("btn.snooze"), key="snooze"):
+                until = time.time() + minutes * 60
+                done = run_action(lambda: actions.snooze(alert.id, until), lang)
+    if allowed(status, Action.RESOLVE):
+        with row.popover(t("btn.resolve")):
+            comment = st.text_input(t("resolve.comment"), key="resolve-comment")
+            if st.button(t("btn.resolve"), type="primary", key="resolve"):
+                done = run_action(lambda: actions.resolve(alert.id, comment), lang)
+    if allowed(status, Action.LABEL):
+        choice = row.segmented_control(
+            t("btn.label"), ("valid", "noise", "duplicate"), default=alert.label,
+            label_visibility="collapsed",
+            format_func=lambda v: t(f"label.{v}"), key=f"label-{alert.id}",
+        )  # fmt: skip
+        if choice and choice != alert.label:
+            done = run_action(lambda: actions.label(alert.id, choice), lang)
+    if done is not None:
         st.rerun()
 
 
@@ -159,53 +170,49 @@ def alert_page(alert_id: int) -> None:
     if st.button(t("console.back")):
         del st.query_params["alert"]
         st.rerun()
-    detail = run_action(lambda: service.get(alert_id))
+    detail = run_action(lambda: service.get(alert_id), lang)
     if detail is None:
         return
     alert = detail.alert
-    st.title(f"#{alert.id} {obstacle_title_for(alert)}")
-    st.caption(
-        f"{t(f'severity.{alert.severity}')} · {t(f'status.{alert.status}')} · "
-        f"{t('console.observed', observed=alert.observed, expected=alert.expected)} · "
-        f"{t('console.owner', team=alert.owner_team)}"
-    )
+    teams = guarded(service.teams)
+    st.title(f"#{alert.id} {alert_title(alert, lang)}")
+    facts = [t(f"severity.{alert.severity}"), t(f"status.{alert.status}"), size_text(alert, lang)]
+    facts.append(t("console.owner", team=teams.get(alert.owner_team, alert.owner_team)))
+    st.caption(" · ".join(f for f in facts if f))
+    if alert.status == "resolved" and alert.anomaly_active and alert.kind != "transcript_flag":
+        st.info(t("console.quiet"))
+    if flash := st.session_state.pop("gmd_console_flash", None):
+        st.success(flash)
     buttons(alert)
     left, right = st.columns([0.6, 0.4])
     with left:
-        st.subheader(t("console.chart"))
-        history = run_action(lambda: get_reader().series_history(alert.series, minutes=180))
-        if history is not None:
-            st.plotly_chart(
-                charts.series_figure(history, "value", tz=tz, height=300, onset=alert.onset),
-                key="alert-chart", width="stretch",
-            )  # fmt: skip
+        evidence(alert, lang, tz)
         st.subheader(t("console.timeline"))
         st.dataframe(timeline_frame(detail.timeline, lang, tz), hide_index=True, width="stretch")
     with right:
         st.subheader(t("console.verbatims"))
-        recent = run_action(lambda: get_reader().recent_verbatims(alert.series, 5)) or []
+        recent = run_action(lambda: get_reader().recent_verbatims(alert.series, 5), lang) or []
         show_verbatims([*alert.verbatims, *recent][:8])
-        listen = qinting.listen_link(alert.series, alert.business_line, alert.reason)
-        if listen:
+        listen = listen_link(alert.series, alert.business_line, alert.reason)
+        if listen and alert.kind != "transcript_flag":
             st.link_button(t("listen.topic"), listen, icon=":material/headphones:")
-        st.subheader(t("console.notes"))
-        for note in detail.notes:
-            st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
-            st.text(note.text)
-        if actions.can_act:
-            with st.form("note", clear_on_submit=True):
-                text = st.text_area(t("console.note"))
-                noted = st.form_submit_button(t("btn.note"))
-            if noted and run_action(lambda: actions.add_note(alert.id, text)) is not None:
-                st.rerun()
+        notes(alert, detail.notes)
         if detail.rings:
             st.subheader(t("console.rings"))
-            for ring in detail.rings:
-                st.text(f"#{ring.id} {ring.status} · {ring.by} · {', '.join(ring.recipients)}")
+            rings_list(detail.rings, lang, tz)
 
 
-def obstacle_title_for(alert: AlertView) -> str:
-    return obstacle_title(to_obstacle(alert, 0), lang)
+def notes(alert: AlertView, written: Sequence[EventView]) -> None:
+    st.subheader(t("console.notes"))
+    for note in written:
+        st.caption(f"{note.by} · {datetime.fromtimestamp(note.at, ZoneInfo(tz)):%m-%d %H:%M}")
+        st.text(note.text)
+    if actions.can_act:
+        with st.form("note", clear_on_submit=True):
+            text = st.text_area(t("console.note"))
+            noted = st.form_submit_button(t("btn.note"))
+        if noted and run_action(lambda: actions.add_note(alert.id, text), lang) is not None:
+            st.rerun()
 
 
 try:

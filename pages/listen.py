@@ -14,6 +14,7 @@ import time
 import streamlit as st
 
 from dashboard import qinting as q
+from dashboard.alert_words import topic
 from dashboard.i18n import Language, duration, translate
 from dashboard.page import page_setup
 from dashboard.qinting_actions import actions_panel, notes_panel
@@ -28,31 +29,40 @@ settings = get_settings()
 user, lang = page_setup(settings.qinting.listen_role)
 
 
+def _follow_url(name: str, key: str) -> None:
+    """A selector changed: write it into the URL, which the next run reads back."""
+    value = st.session_state[key]
+    if value:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
 def filters_row(lang: Language) -> dict[str, str | None]:
-    """Four selectors bound to the URL's query parameters (so links and reloads agree)."""
+    """Four selectors bound to the URL's query parameters: the URL decides (a deep link
+    from an alert, a reload, browser navigation), a change of selector rewrites it."""
     chosen: dict[str, str | None] = {}
     for column, name in zip(st.columns(len(FILTERS)), FILTERS, strict=True):
         options: list[str] = ["", *codes(name)]
         current = st.query_params.get(name, "")
         if current and current not in options:
             options.append(current)
+        key = f"qt-filter-{name}"
+        st.session_state[key] = current
 
         def show(code: str, kind: str = name) -> str:
             return label(kind, code, lang) if code else translate("filter.any", lang)
 
         with column:
-            value = st.selectbox(
+            st.selectbox(
                 translate(f"filter.{name}", lang),
                 options,
-                index=options.index(current),
                 format_func=show,
-                key=f"qt-filter-{name}",
+                key=key,
+                on_change=_follow_url,
+                args=(name, key),
             )
-        chosen[name] = value or None
-        if value:
-            st.query_params[name] = value
-        elif name in st.query_params:
-            del st.query_params[name]
+        chosen[name] = current or None
     return chosen
 
 
@@ -77,7 +87,7 @@ def live_list(chosen: dict[str, str | None], lang: Language) -> None:
         return
     for row in rows:
         left, middle, right = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
-        left.text(f"{q.topic(row.business_line, row.reason, lang)}  ·  {row.conversation_id}")
+        left.text(f"{topic(row.business_line, row.reason, lang)}  ·  {row.conversation_id}")
         since = translate(
             "listen.since", lang, time=q.clock(row.started), ago=duration(now - row.last_ts, lang)
         )
@@ -124,7 +134,7 @@ def sessions_panel(user: User, lang: Language) -> None:
         [
             {
                 translate("col.started", lang): q.clock(r.started_at, "%m-%d %H:%M"),
-                translate("col.topic", lang): q.topic(r.business_line, r.reason, lang),
+                translate("col.topic", lang): topic(r.business_line, r.reason, lang),
                 translate("col.conversation", lang): r.conversation_id,
                 translate("col.minutes", lang): round(r.duration_s / 60, 1),
                 translate("col.notes", lang): r.notes,
@@ -146,7 +156,7 @@ def context_panel(summary: ConversationSummary, lang: Language) -> None:
     st.text(
         "  ·  ".join(
             [
-                q.topic(summary.business_line, summary.reason, lang),
+                topic(summary.business_line, summary.reason, lang),
                 label("channel", summary.channel, lang),
                 label("skill_group", summary.skill_group, lang),
                 translate("listen.wait", lang, wait=duration(wait, lang))
@@ -169,7 +179,7 @@ def context_panel(summary: ConversationSummary, lang: Language) -> None:
         [
             {
                 translate("col.started", lang): q.clock(c.ts, "%m-%d %H:%M"),
-                translate("col.topic", lang): q.topic(c.business_line, c.reason, lang),
+                translate("col.topic", lang): topic(c.business_line, c.reason, lang),
                 translate("filter.channel", lang): label("channel", c.channel, lang),
                 translate("col.waited", lang): duration(c.waited_s, lang),
                 translate("col.handled_by", lang): label("handled_by", c.handled_by, lang),

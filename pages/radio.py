@@ -17,6 +17,7 @@ import streamlit as st
 from alerts.radio import digest_day
 from alerts.radio_digest import channel_digest
 from dashboard import qinting as q
+from dashboard.alert_words import topic
 from dashboard.i18n import Language, translate
 from dashboard.page import page_setup
 from dashboard.services import get_settings
@@ -69,9 +70,17 @@ def programme(channel_id: int, day: date, lang: Language) -> None:
         st.text(digest.body)
 
 
+def is_editor(user: User, lang: Language) -> bool:
+    """Editors curate and create channels; anyone else is told who may."""
+    role = settings.radio.editor_role
+    if user.role.allows(Role(role)):
+        return True
+    st.info(translate("radio.not_editor", lang, role=translate(f"role.{role}", lang)))
+    return False
+
+
 def curation(channel_id: int, user: User, lang: Language) -> None:
-    if not user.role.allows(Role(settings.radio.editor_role)):
-        st.info(translate("radio.not_editor", lang, role=settings.radio.editor_role))
+    if not is_editor(user, lang):
         return
     waiting = store.queue(channel_id)
     if not waiting:
@@ -87,7 +96,7 @@ def curation(channel_id: int, user: User, lang: Language) -> None:
                     time=q.clock(case.proposed_at, "%m-%d %H:%M"),
                 )
                 + (
-                    f" · {q.topic(case.business_line, case.reason, lang)}"
+                    f" · {topic(case.business_line, case.reason, lang)}"
                     if case.business_line
                     else ""
                 )
@@ -146,8 +155,7 @@ def subscriptions(channel_id: int, user: User, lang: Language) -> None:
 
 
 def new_channel(user: User, lang: Language) -> None:
-    if not user.role.allows(Role(settings.radio.editor_role)):
-        st.info(translate("radio.not_editor", lang, role=settings.radio.editor_role))
+    if not is_editor(user, lang):
         return
     with st.form("radio-new-channel", clear_on_submit=True):
         slug = st.text_input(translate("radio.slug", lang), max_chars=60)

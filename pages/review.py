@@ -34,8 +34,8 @@ if not isinstance(period, tuple) or len(period) != 2:
 start = datetime.combine(period[0], time.min, tz).timestamp()
 end = datetime.combine(period[1] + timedelta(days=1), time.min, tz).timestamp()
 
-report = run_action(lambda: service.quality(start, end))
-alerts = run_action(lambda: service.list_alerts(since=start, limit=100_000))
+report = run_action(lambda: service.quality(start, end), lang)
+alerts = run_action(lambda: service.list_alerts(since=start, limit=100_000), lang)
 if report is None or alerts is None:
     st.stop()
 in_period = [a for a in alerts if start <= a.first_seen < end]
@@ -74,7 +74,9 @@ figure: go.Figure = bar_figure(lines, height=320)
 left.subheader(t("review.by_line"))
 left.plotly_chart(figure, key="review-lines", width="stretch")
 right.subheader(t("review.by_owner"))
-right.plotly_chart(bar_figure(report.by_owner, height=320), key="review-owners", width="stretch")
+teams = service.teams()
+owners = {teams.get(k, k): v for k, v in report.by_owner.items()}
+right.plotly_chart(bar_figure(owners, height=320), key="review-owners", width="stretch")
 
 st.download_button(
     t("review.csv"),

@@ -24,6 +24,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "GMD_DATA_DIR": str(settings.data_dir),
         "GMD_ROUTING_FILE": str(settings.routing_file),
         "GMD_ALERTS__RING_BACKOFF_S": "0.05",
+        "GMD_LANGUAGE": "en",
     }
 
 
@@ -46,11 +47,9 @@ def test_list_show_ack_ring_resolve_label(
     rung = runner.invoke(app, ["alerts", "ring", str(alert.id), "--by", "lead.wu"], env=env)
     assert rung.exit_code == 0 and "delivered" in rung.output and "Alice" in rung.output
     shown = runner.invoke(app, ["alerts", "show", str(alert.id)], env=env)
-    assert (
-        "ACK-1" in shown.output
-        and "rung by lead.wu" in shown.output
-        and "attempt 1" in shown.output
-    )
+    assert "open → acknowledged" in shown.output
+    assert "lead.wu · rang · rang Alice 王" in shown.output and "attempt 1" in shown.output
+    assert "delivered" in shown.output and "Tmall · Payment failure · spike" in shown.output
 
     assert runner.invoke(app, ["alerts", "resolve", str(alert.id)], env=env).exit_code == 0
     labelled = runner.invoke(app, ["alerts", "label", str(alert.id), "noise"], env=env)

@@ -20,6 +20,7 @@ from alerts.anomaly import AnomalyKind
 from alerts.receiver import WebhookReceiver
 from alerts.service import AlertService
 from alerts.views import AlertView
+from dashboard.alert_words import event_sentence
 from datasources.db import make_engine
 from datasources.feeds import FeedWriter
 from datasources.keys import Keys
@@ -173,9 +174,13 @@ def test_simulated_incident_to_ring_escalation_ack_and_resolution(
         rules = [e.rule for e in detail.timeline]
         assert rules[:3] == ["OPEN-1", "RING-1", "RING-1"], rules
         assert rules.index("ACK-1") > 2 and rules[-1] == "AUTO-RESOLVE-1", rules
-        steps = [e.text for e in detail.timeline if e.action == "ring"]
-        assert steps[0].startswith("escalation step 1/8: oncall → Alice")
-        assert steps[1].startswith("escalation step 2/8: next → Bob")
+        steps = [
+            event_sentence(e.rule, e.detail, e.text, "en", "UTC")
+            for e in detail.timeline
+            if e.action == "ring"
+        ]
+        assert steps[0].startswith("escalation step 1 of 8: rang Alice")
+        assert steps[1].startswith("escalation step 2 of 8: rang Bob")
         assert detail.alert.resolved_by == "system" and detail.alert.acked_by == "lead.wu"
         assert [r.status for r in detail.rings] == ["delivered", "delivered"]
         assert len(_ours(service, fingerprint)) == 1  # every sighting folded into one alert

@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from alerts.escalation import JOB_TABLE, EscalationTimers
 from alerts.receiver import WebhookReceiver
 from alerts.service import AlertService
+from dashboard.alert_words import event_sentence
 from datasources.db import make_engine
 from datasources.migrate import upgrade
 from datasources.settings import Settings
@@ -64,7 +65,13 @@ def stack(
 
 
 def _steps(service: AlertService, alert_id: int) -> list[str]:
-    return [e.text for e in service.get(alert_id).timeline if e.action == "ring"]
+    """The ring rows of the timeline as an English reader sees them."""
+    timeline = service.get(alert_id).timeline
+    return [
+        event_sentence(e.rule, e.detail, e.text, "en", "UTC")
+        for e in timeline
+        if e.action == "ring"
+    ]
 
 
 @pytest.mark.parametrize("stack", [{"repeat": 2}], indirect=True)
@@ -81,7 +88,8 @@ def test_unacknowledged_alert_escalates_and_acknowledgement_stops_it(
     time.sleep(2.5)  # the chain would have rung alice and bob again by now
     assert [m.path for m in receiver.received()] == ["/alice", "/bob"]
     steps = _steps(stack, alert.id)
-    assert steps[0].startswith("escalation step 1/6") and steps[1].startswith("escalation step 2/6")
+    assert steps[0].startswith("escalation step 1 of 6: rang Alice")
+    assert steps[1].startswith("escalation step 2 of 6: rang Bob")
     assert stack.get(alert.id).alert.next_escalation_at is None
 
 

@@ -56,6 +56,24 @@ def test_legal_moves_carry_their_rule(
 
 
 @pytest.mark.parametrize(
+    ("status", "action", "running", "expected", "rule"),
+    [
+        (OP, Action.RESOLVE, True, R, "RESOLVE-2"),
+        (A, Action.RESOLVE, True, R, "RESOLVE-2"),
+        (R, Action.FOLD, False, R, "QUIET-1"),
+        (R, Action.AUTO_RESOLVE, False, R, "QUIET-END-1"),
+    ],
+)
+def test_a_resolution_while_the_anomaly_runs_holds_it_quiet(
+    status: AlertStatus, action: Action, running: bool, expected: AlertStatus, rule: str
+) -> None:
+    """Resolving a storm that still blows: later sightings fold into the resolved alert
+    without a word (QUIET-1) until the anomaly ends (QUIET-END-1)."""
+    result = transition(status, action, running=running)
+    assert (result.status, result.rule) == (expected, rule)
+
+
+@pytest.mark.parametrize(
     ("status", "action", "words"),
     [
         (A, Action.ACKNOWLEDGE, "already acknowledged"),
@@ -63,8 +81,6 @@ def test_legal_moves_carry_their_rule(
         (R, Action.RESOLVE, "already resolved"),
         (R, Action.SNOOZE, "already resolved"),
         (R, Action.RING, "already resolved"),
-        (R, Action.AUTO_RESOLVE, "already resolved"),
-        (R, Action.FOLD, "already resolved"),
         (OP, Action.ACK_EXPIRE, "not acknowledged"),
         (OP, Action.WAKE, "not snoozed"),
         (SI, Action.SNOOZE, "silenced"),

@@ -191,9 +191,10 @@ def test_ring_dialog_previews_and_a_double_click_rings_once(running: Running) ->
     dialog.get_by_text("Duty lead").wait_for(timeout=10_000)
     assert "json://127.0.0.1" in dialog.inner_text()
     dialog.get_by_role("button", name="Ring now").dblclick()
-    dialog.get_by_text("Rung").or_(dialog.get_by_text("Already rung")).first.wait_for(
+    page.get_by_text("Rung Duty lead").or_(page.get_by_text("Already rung")).first.wait_for(
         timeout=10_000
     )
+    dialog.wait_for(state="detached", timeout=5_000)  # the dialog closes once it rang
     page.wait_for_timeout(2_000)
     assert len(receiver.messages) == before + 1
     assert receiver.messages[-1]["path"] == "/ring/duty.lead"

@@ -121,7 +121,7 @@ def test_compose_digest_groups_and_links() -> None:
     )
     assert digest.title == "9点电台 · 淘宝物流 · 2026-11-11"
     assert digest.case_count == 3
-    assert "1. 物流停滞 [taobao / logistics_delay]" in digest.body
+    assert "1. 物流停滞（淘宝 · 物流延迟）" in digest.body
     assert "（另有 1 位客户说了相似的话）" in digest.body
     assert "— 双11爆仓" in digest.body
     assert "“**退款** 一周没到账”" in digest.body  # kept verbatim, never rendered

@@ -115,15 +115,18 @@ def test_sessions_record_notes_actions_and_this_month(database_url: str) -> None
     store.add(first, author="mgr.li", kind=RADIO, now=now - 300, ref="case#1")
     with pytest.raises(ValueError, match="needs some text"):
         store.add(first, author="mgr.li", kind=NOTE, now=now)
-    store.start("mgr.wang", convo, now=now - 100)
+    wang = store.start("mgr.wang", convo, now=now - 100)
+    store.touch(wang, now=now - 40)
+    store.start("mgr.zhao", convo, now=now - 30)  # opened and left: a glance, not counted
     store.start("mgr.li", convo, now=month_start(now, SHANGHAI) - 10)  # last month
     store.touch(first, now=now - 200)
     store.touch(first, now=now - 250)  # never backwards
+    assert store.start("mgr.li", convo, now=now - 190) == first  # a reload resumes it
     rows = store.this_month(now, SHANGHAI)
     assert [r.listener for r in rows] == ["mgr.wang", "mgr.li"]
     li = rows[1]
     assert (li.notes, li.actions) == (1, 2)
-    assert li.duration_s == pytest.approx(400)
+    assert li.duration_s == pytest.approx(410)
     assert [r.id for r in store.this_month(now, SHANGHAI, listener="mgr.li")] == [first]
     (note, *_rest) = store.notes(first)
     assert "13812345678" not in note.text and note.seq == 3
