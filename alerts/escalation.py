@@ -73,7 +73,7 @@ def expire_timers(service: AlertService) -> int:
             limit = tx.now - cfg.ack_expiry_minutes * 60.0 * cfg.escalation_time_scale
             acked = select(Alert).where(Alert.status == "acknowledged", Alert.acked_at < limit)
             for alert in tx.session.scalars(acked):
-                store.apply(tx, alert, Action.ACK_EXPIRE, "system", text=f"ack by {alert.acked_by}")
+                store.apply(tx, alert, Action.ACK_EXPIRE, "system", detail={"who": alert.acked_by})
                 store.resume(tx, alert)
                 changed += 1
         woke = select(Alert).where(Alert.status == "snoozed", Alert.snoozed_until <= tx.now)
@@ -86,7 +86,7 @@ def expire_timers(service: AlertService) -> int:
         for alert in tx.session.scalars(
             ended.where(Alert.status == "silenced", Silence.expires_at <= tx.now)
         ):
-            store.apply(tx, alert, Action.UNSILENCE, "system", text=f"silence #{alert.silence_id}")
+            store.apply(tx, alert, Action.UNSILENCE, "system", detail={"silence": alert.silence_id})
             alert.silence_id = None
             store.resume(tx, alert)
             changed += 1
