@@ -1,11 +1,10 @@
-"""Batched hash and list updates, sent to Redis as one script call each.
+"""Batched hash and list updates, described for the batch script (:mod:`datasources.batch`).
 
 A batch of a few thousand events touches a few thousand hash fields.  Sending
 one ``HINCRBY`` per field costs more in redis-py's command packing than the
 whole aggregation, so the updates for all keys travel as one JSON argument and
-a small Lua script applies them: one ``HINCRBY`` per field per bucket, inside
-Redis.  ``EVAL`` (not ``EVALSHA``) on purpose: inside ``MULTI`` a missing script
-would fail alone while the rest of the transaction applied.
+the batch script applies them: one ``HINCRBY`` per field per bucket, inside
+Redis, after checking that none of them can fail.
 
 Updates merge before they are sent: counters add, maxima keep the larger, queue
 snapshots keep the newer (by their ``ts``).  The coarser resolutions are merges
@@ -18,41 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-HASH_SCRIPT = """
--- KEYS: hashes.  ARGV[1]: JSON list, per key: [ttl, {field: int}, {field: float},
--- {field: keep max}, {field: JSON snapshot, keep the newer by .ts}].  ttl 0 = keep.
-local specs = cjson.decode(ARGV[1])
-for k = 1, #KEYS do
-  local key, spec = KEYS[k], specs[k]
-  for f, n in pairs(spec[2]) do redis.call('HINCRBY', key, f, n) end
-  for f, x in pairs(spec[3]) do redis.call('HINCRBYFLOAT', key, f, x) end
-  for f, x in pairs(spec[4]) do
-    local held = tonumber(redis.call('HGET', key, f))
-    if not held or held < x then redis.call('HSET', key, f, x) end
-  end
-  for f, raw in pairs(spec[5]) do
-    local held = redis.call('HGET', key, f)
-    if not held or cjson.decode(held).ts <= cjson.decode(raw).ts then
-      redis.call('HSET', key, f, raw)
-    end
-  end
-  if spec[1] > 0 then redis.call('EXPIRE', key, spec[1]) end
-end
-return #KEYS
-"""
-
-LIST_SCRIPT = """
--- KEYS: lists.  ARGV[1]: JSON list, per key: [ttl, cap, [items, oldest first]].
--- Pushes newest-first, keeps the newest `cap`, refreshes the TTL (0 = keep).
-local specs = cjson.decode(ARGV[1])
-for k = 1, #KEYS do
-  local spec = specs[k]
-  redis.call('LPUSH', KEYS[k], unpack(spec[3]))
-  redis.call('LTRIM', KEYS[k], 0, spec[2] - 1)
-  if spec[1] > 0 then redis.call('EXPIRE', KEYS[k], spec[1]) end
-end
-return #KEYS
-"""
+from datasources.batch import BatchWrites
 
 
 @dataclass
@@ -106,23 +71,24 @@ def roll_up(updates: Updates, width: int) -> Updates:
     return out
 
 
-def queue_hash_updates(pipe: Any, updates: list[tuple[str, int, HashUpdate]]) -> None:
-    """Queue one script call applying ``(key, ttl, update)`` triples."""
+def add_hash_updates(writes: BatchWrites, updates: list[tuple[str, int, HashUpdate]]) -> None:
+    """Describe ``(key, ttl, update)`` triples as one ``hash`` write."""
     if not updates:
         return
     keys = [key for key, _, _ in updates]
     specs = [update.spec(ttl) for _, ttl, update in updates]
-    pipe.eval(HASH_SCRIPT, len(keys), *keys, json.dumps(specs, ensure_ascii=False))
+    writes.add("hash", keys, [json.dumps(specs, ensure_ascii=False)])
 
 
-def queue_list_pushes(pipe: Any, pushes: list[tuple[str, int, int, list[str]]]) -> None:
-    """Queue one script call applying ``(key, ttl, cap, items oldest first)`` pushes."""
+def add_list_pushes(writes: BatchWrites, pushes: list[tuple[str, int, int, list[str]]]) -> None:
+    """Describe ``(key, ttl, cap, items oldest first)`` pushes as one ``list`` write (only the
+    newest ``cap`` items are sent: the list keeps no more)."""
     pushes = [p for p in pushes if p[3]]
     if not pushes:
         return
     keys = [key for key, _, _, _ in pushes]
-    specs = [[ttl, cap, items] for _, ttl, cap, items in pushes]
-    pipe.eval(LIST_SCRIPT, len(keys), *keys, json.dumps(specs, ensure_ascii=False))
+    specs = [[ttl, cap, items[-cap:]] for _, ttl, cap, items in pushes]
+    writes.add("list", keys, [json.dumps(specs, ensure_ascii=False)])
 
 
 HGETALL_SCRIPT = """

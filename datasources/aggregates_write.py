@@ -21,10 +21,11 @@ from datasources import aggregates_layout as lay
 from datasources.aggregates_ops import (
     HashUpdate,
     Updates,
-    queue_hash_updates,
-    queue_list_pushes,
+    add_hash_updates,
+    add_list_pushes,
     roll_up,
 )
+from datasources.batch import BatchWrites, Target, writes_on
 from datasources.keys import RESOLUTIONS, Keys
 from datasources.schemas import ContactEvent, Outcome, QueueSnapshot, VoiceEvent
 from datasources.series import contact_series, queue_series, voice_series
@@ -38,15 +39,19 @@ NEGATIVE_VOICES_KEPT = 50
 Mask = Callable[[str], str]
 
 
-def record_progress(keys: Keys, feed: str, max_ts: float, wall: float, *, pipeline: Any) -> None:
-    """Raise the feed's watermark (event time) and last-seen (wall clock), atomically max."""
-    queue_hash_updates(
-        pipeline,
-        [
-            (keys.watermark, 0, HashUpdate(maxes={feed: max_ts})),
-            (keys.feed_seen, 0, HashUpdate(maxes={feed: wall})),
-        ],
-    )
+def record_progress(
+    keys: Keys, feed: str, max_ts: float, wall: float, *, pipeline: Target, events: int = 0
+) -> None:
+    """Raise the feed's watermark (event time) and last-seen (wall clock), atomically max,
+    and add ``events`` to the feed's count of events applied."""
+    updates = [
+        (keys.watermark, 0, HashUpdate(maxes={feed: max_ts})),
+        (keys.feed_seen, 0, HashUpdate(maxes={feed: wall})),
+    ]
+    if events:
+        updates.append((keys.feed_counts, 0, HashUpdate(incr={feed: events})))
+    with writes_on(pipeline) as writes:
+        add_hash_updates(writes, updates)
 
 
 class BatchAggregate:
@@ -110,21 +115,23 @@ class BatchAggregate:
 
     # -- flush -------------------------------------------------------------------
 
-    def flush(self, keys: Keys, *, pipeline: Any) -> None:
-        """Queue everything accumulated on ``pipeline`` (nothing is executed here)."""
+    def flush(self, keys: Keys, *, pipeline: Target) -> None:
+        """Describe everything accumulated on ``pipeline`` (a :class:`BatchWrites`, or a
+        client or pipeline the writes are sent to)."""
         fine = self.updates()
         batch: list[tuple[str, int, HashUpdate]] = []
         for res, width in RESOLUTIONS.items():
             ttl = lay.ttl_of(res, self.retention)
             rolled = fine if width == 10 else roll_up(fine, width)
             batch += [(keys.aggregate(fam, res, b), ttl, u) for (fam, b), u in rolled.items()]
-        queue_hash_updates(pipeline, batch)
-        self._push_lists(keys, pipeline)
-        series = {contact_series(k[1], k[2], k[3]) for k in self.contacts}
-        series |= {queue_series(group) for _, group in self.snapshots}
-        series |= {voice_series(line, source) for _, line, source in self.voices}
-        if series:
-            pipeline.sadd(keys.series_index, *series)
+        with writes_on(pipeline) as writes:
+            add_hash_updates(writes, batch)
+            self._push_lists(keys, writes)
+            series = {contact_series(k[1], k[2], k[3]) for k in self.contacts}
+            series |= {queue_series(group) for _, group in self.snapshots}
+            series |= {voice_series(line, source) for _, line, source in self.voices}
+            if series:
+                writes.add("set", [keys.series_index], [json.dumps(sorted(series))])
 
     def updates(self) -> Updates:
         """The batch's hash updates per (family, 10 s bucket) — pure, no Redis."""
@@ -179,7 +186,7 @@ class BatchAggregate:
             for metric, value in zip(lay.VOICE_METRICS, values, strict=True):
                 counters[lay.voice_field(line, source, metric)] = value
 
-    def _push_lists(self, keys: Keys, pipe: Any) -> None:
+    def _push_lists(self, keys: Keys, writes: BatchWrites) -> None:
         """Newest verbatims per series and the latest negative voices, masked on the way."""
         masked: dict[str, str] = {}
 
@@ -201,7 +208,7 @@ class BatchAggregate:
         negative = self.negative[-NEGATIVE_VOICES_KEPT:]
         samples = [_voice_sample(e, mask(e.text)) for e in negative]
         pushes.append((keys.negative_voices, 0, NEGATIVE_VOICES_KEPT, samples))
-        queue_list_pushes(pipe, pushes)
+        add_list_pushes(writes, pushes)
 
 
 def _voice_sample(e: VoiceEvent, text: str) -> str:

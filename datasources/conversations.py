@@ -9,7 +9,8 @@ A page following a transcript asks only for the utterances after the ones it has
 (``LRANGE key n -1``).  Customers' recent contacts come from the contacts feed into a
 capped list per customer: the context a listener needs ("third contact today").
 
-Every write takes the batch pipeline, so a batch's effects land together.
+Every write takes the batch's writes (:class:`~datasources.batch.BatchWrites`), so a
+batch's effects land together.
 """
 
 from __future__ import annotations
@@ -21,17 +22,11 @@ from typing import Any
 
 import redis
 
-from datasources.conversations_write import (
-    RECORD_CONTACTS,
-    RECORD_UTTERANCES,
-    contact_batch,
-    utterance_batch,
-)
+from datasources.batch import Target, writes_on
+from datasources.conversations_write import add_contacts, add_utterances
 from datasources.keys import Keys
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import QintingSettings
-
-Pipeline = redis.client.Pipeline
 
 
 @dataclass(frozen=True)
@@ -122,37 +117,19 @@ class ConversationStore:
         self.settings = settings
 
     def record_utterances(
-        self, utterances: Sequence[Utterance], pipeline: Pipeline | None = None
+        self, utterances: Sequence[Utterance], pipeline: Target | None = None
     ) -> None:
         """Append masked utterances, update each conversation's context and live index
-        (one script call per batch, see :mod:`datasources.conversations_write`)."""
-        if not utterances:
-            return
-        target = pipeline if pipeline is not None else self.client
-        target.eval(
-            RECORD_UTTERANCES,
-            0,
-            utterance_batch(utterances, self.keys, self.settings),
-            self.settings.conversation_ttl_s,
-            self.settings.max_utterances,
-            repr(max(u.ts for u in utterances) - 2 * self.settings.live_window_s),
-        )
+        (one checked write per batch, see :mod:`datasources.conversations_write`)."""
+        with writes_on(pipeline if pipeline is not None else self.client) as writes:
+            add_utterances(writes, utterances, self.keys, self.settings)
 
     def record_contacts(
-        self, contacts: Iterable[ContactEvent], pipeline: Pipeline | None = None
+        self, contacts: Iterable[ContactEvent], pipeline: Target | None = None
     ) -> None:
         """Keep each customer's last few contacts, newest first, for the listener's context."""
-        batch = contact_batch(contacts, self.keys)
-        if batch is None:
-            return
-        target = pipeline if pipeline is not None else self.client
-        target.eval(
-            RECORD_CONTACTS,
-            0,
-            batch,
-            self.settings.customer_contacts,
-            self.settings.customer_contacts_ttl_s,
-        )
+        with writes_on(pipeline if pipeline is not None else self.client) as writes:
+            add_contacts(writes, contacts, self.keys, self.settings)
 
     def live(
         self,

@@ -2,9 +2,10 @@
 
 The conversation stage sees thousands of utterances and contacts a second; a dozen
 Redis commands per utterance would be most of the worker's budget.  So a batch is
-grouped here (by conversation, by customer) into one JSON argument, and one script
-call applies it inside the batch's MULTI/EXEC.  Key names are computed here from
-:class:`~datasources.keys.Keys` and passed in; the scripts never spell a key.
+grouped here (by conversation, by customer) into one JSON argument, described as one
+``conv`` / ``cust`` write that the batch script checks and applies
+(:mod:`datasources.batch_lua`).  Key names are computed here from
+:class:`~datasources.keys.Keys` and passed in; the script never spells a key.
 """
 
 from __future__ import annotations
@@ -14,56 +15,45 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from alerts.masking import mask_pii
+from datasources.batch import BatchWrites
 from datasources.keys import Keys
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import QintingSettings
 
-RECORD_UTTERANCES = """
-local batch = cjson.decode(ARGV[1])
-local ttl, keep, horizon = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-for _, c in ipairs(batch.conversations) do
-  redis.call('RPUSH', c.list, unpack(c.items))
-  redis.call('LTRIM', c.list, -keep, -1)
-  redis.call('HSET', c.meta, unpack(c.context))
-  redis.call('HSETNX', c.meta, 'started', c.started)
-  if c.customer_at then redis.call('HSETNX', c.meta, 'first_customer_ts', c.customer_at) end
-  if c.agent_at then redis.call('HSETNX', c.meta, 'first_agent_ts', c.agent_at) end
-  if c.robot then redis.call('HSET', c.meta, 'robot', '1') end
-  if c.final then
-    redis.call('HSET', c.meta, 'final', '1')
-    redis.call('ZREM', batch.live, c.id)
-    redis.call('ZREM', c.topic, c.id)
-  else
-    redis.call('ZADD', batch.live, c.last, c.id)
-    redis.call('ZADD', c.topic, c.last, c.id)
-  end
-  redis.call('EXPIRE', c.list, ttl)
-  redis.call('EXPIRE', c.meta, ttl)
-end
-for _, live in ipairs(batch.indexes) do
-  redis.call('ZREMRANGEBYSCORE', live, '-inf', horizon)
-  redis.call('EXPIRE', live, ttl)
-end
-return #batch.conversations
-"""
-"""One batch of utterances, grouped by conversation (key names come from :class:`Keys`)."""
 
-RECORD_CONTACTS = """
-local items = cjson.decode(ARGV[1])
-local keep, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
-for _, item in ipairs(items) do
-  redis.call('LPUSH', item[1], item[2])
-  redis.call('LTRIM', item[1], 0, keep - 1)
-  redis.call('EXPIRE', item[1], ttl)
-end
-return #items
-"""
-"""One batch of contacts: ``[[customer list key, contact JSON], …]``, newest last."""
+def add_utterances(
+    writes: BatchWrites, utterances: Sequence[Utterance], keys: Keys, settings: QintingSettings
+) -> None:
+    """One ``conv`` write: masked transcripts, contexts and live indexes of a batch."""
+    if not utterances:
+        return
+    horizon = max(u.ts for u in utterances) - 2 * settings.live_window_s
+    writes.add(
+        "conv",
+        [],
+        [
+            utterance_batch(utterances, keys, settings),
+            settings.conversation_ttl_s,
+            settings.max_utterances,
+            repr(horizon),
+        ],
+    )
+
+
+def add_contacts(
+    writes: BatchWrites, contacts: Iterable[ContactEvent], keys: Keys, settings: QintingSettings
+) -> None:
+    """One ``cust`` write: each customer's last few contacts, newest first."""
+    batch = contact_batch(contacts, keys)
+    if batch is not None:
+        writes.add(
+            "cust", [], [batch, settings.customer_contacts, settings.customer_contacts_ttl_s]
+        )
 
 
 def utterance_batch(utterances: Sequence[Utterance], keys: Keys, settings: QintingSettings) -> str:
-    """The :data:`RECORD_UTTERANCES` argument: per conversation its masked utterances
-    (as the page reads them), its latest context and its live-index entries."""
+    """The ``conv`` write's payload: per conversation its masked utterances (as the page
+    reads them), its latest context and its live-index entries."""
     conversations: dict[str, dict[str, Any]] = {}
     indexes = {keys.live_conversations}
     for u in utterances:
@@ -104,6 +94,7 @@ def utterance_batch(utterances: Sequence[Utterance], keys: Keys, settings: Qinti
         c["final"] = c["final"] or u.final
     for c in conversations.values():
         c["context"] = [x for pair in c["context"].items() for x in pair]
+        c["items"] = c["items"][-settings.max_utterances :]  # the list keeps no more
     batch = {
         "live": keys.live_conversations,
         "conversations": list(conversations.values()),
@@ -113,7 +104,8 @@ def utterance_batch(utterances: Sequence[Utterance], keys: Keys, settings: Qinti
 
 
 def contact_batch(contacts: Iterable[ContactEvent], keys: Keys) -> str | None:
-    """The :data:`RECORD_CONTACTS` argument (``None`` when no contact names a customer)."""
+    """The ``cust`` write's payload: ``[[customer list key, contact JSON], …]``, newest
+    last (``None`` when no contact names a customer)."""
     items = [
         [
             keys.customer_contacts(c.customer_id),

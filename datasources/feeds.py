@@ -21,6 +21,8 @@ from typing import Any, Final
 import redis
 
 from alerts.masking import mask_pii
+from datasources.aggregates_ops import HashUpdate, add_hash_updates
+from datasources.batch import Target, writes_on
 from datasources.keys import Keys
 from datasources.schemas import MODELS, Event, to_epoch_s, wire_bytes
 
@@ -40,6 +42,8 @@ DEAD_NAME_MAX: Final = 64
 DEAD_FIELDS_MAX: Final = 64
 """Fields a dead letter keeps; ``dl_more_fields`` counts the rest."""
 REASON_MAX: Final = 300
+DEADLETTER_MAXLEN: Final = 100_000
+"""Dead letters kept (approximately): the newest; ``keys.deadletter_counts`` counts all."""
 
 
 class FeedWriter:
@@ -105,23 +109,25 @@ class FeedWriter:
 
 
 def write_dead_letter(
-    pipe_or_client: Pipe,
+    target: Target,
     keys: Keys,
     feed: str,
     entry_id: str,
     fields: Mapping[str, str],
     reason: str,
     *,
-    maxlen: int = 100_000,
-) -> Any:
+    maxlen: int = DEADLETTER_MAXLEN,
+) -> None:
     """File an event that broke the contract, with its fields (:func:`dead_letter_fields`)
-    and why.
+    and why, and count it in ``keys.deadletter_counts``.
 
-    The worker calls this inside the transaction that also acknowledges the entry,
-    so an invalid event is either dead-lettered and acked, or neither.
+    The worker describes this on the batch's :class:`~datasources.batch.BatchWrites`,
+    whose script also acknowledges the entry, so an invalid event is either
+    dead-lettered and acked, or neither.
     """
-    entry: dict[Any, Any] = dead_letter_fields(feed, entry_id, fields, reason)
-    return pipe_or_client.xadd(keys.deadletter, entry, maxlen=maxlen, approximate=True)
+    with writes_on(target) as writes:
+        writes.xadd(keys.deadletter, dead_letter_fields(feed, entry_id, fields, reason), maxlen)
+        add_hash_updates(writes, [(keys.deadletter_counts, 0, HashUpdate(incr={feed: 1}))])
 
 
 def dead_letter_fields(

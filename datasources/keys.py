@@ -70,6 +70,17 @@ class Keys:
         return f"{self.prefix}:watermark"
 
     @property
+    def feed_counts(self) -> str:
+        """Hash: feed name → events applied since the deployment began (the worker's own
+        count, committed with each batch: applied + dead-lettered = read)."""
+        return f"{self.prefix}:feed:counted"
+
+    @property
+    def deadletter_counts(self) -> str:
+        """Hash: feed name → entries dead-lettered, committed with each batch."""
+        return f"{self.prefix}:feed:deadlettered"
+
+    @property
     def feed_seen(self) -> str:
         """Hash: feed name → wall-clock time a worker last processed one of its events."""
         return f"{self.prefix}:feed:seen"

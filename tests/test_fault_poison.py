@@ -25,7 +25,7 @@ from datasources import aggregates_layout as lay
 from datasources.conversations import ConversationStore
 from datasources.feeds import read_dead_letters
 from datasources.keys import FEED_GROUP, Keys
-from datasources.schemas import Utterance
+from datasources.schemas import MAX_REACH, Utterance
 from datasources.settings import Settings
 from tests.fault_support import (
     PHONE,
@@ -78,6 +78,20 @@ def write_part(client: Any, raw: redis.Redis, keys: Keys, part: int, poison: lis
     )
 
 
+def write_storage_traps(client: Any, keys: Keys) -> int:
+    """Valid events the storage cannot take as things stand: a voice whose reach would carry
+    its hour's counter past 2^63 (the trial's ``reach`` overflow, on a counter already near
+    the limit), and an utterance of a conversation whose transcript key holds a string.
+    Each arrives in a batch with good events, which must not suffer.  Returns how many."""
+    early = T0 - 7200
+    field = lay.voice_field("eleme", "weibo", "reach")
+    client.hset(keys.aggregate(lay.VOICES, "1h", int(early // 3600 * 3600)), field, 2**63 - 10)
+    publish(client, keys, "voices", [voice(early, line="eleme", reach=MAX_REACH)])
+    client.set(keys.conversation("broken"), "not a list")
+    publish(client, keys, "conversations", [utterance("broken", 0)])
+    return 2
+
+
 def test_poison_entries_are_dead_lettered_and_the_worker_goes_on(
     redis_client: Any, settings: Settings, keys: Keys, tmp_path: Path
 ) -> None:
@@ -91,6 +105,7 @@ def test_poison_entries_are_dead_lettered_and_the_worker_goes_on(
         write_part(redis_client, raw, keys, part, parts[part])
         raw.xreadgroup(FEED_GROUP, owner, streams)  # type: ignore[arg-type]
     write_part(redis_client, raw, keys, 2, parts[2])
+    refused = write_storage_traps(redis_client, keys)
 
     streams_of = list(keys.feed_streams.values())
     log = tmp_path / "worker.log"
@@ -116,8 +131,9 @@ def test_poison_entries_are_dead_lettered_and_the_worker_goes_on(
     assert redis_client.type(keys.live_conversations) == "zset"
 
     letters = read_dead_letters(redis_client, keys, count=1000)
-    assert len(letters) == len(poison), [letter["dl_reason"] for letter in letters]
+    assert len(letters) == len(poison) + refused, [letter["dl_reason"] for letter in letters]
     reasons = sorted(letter["dl_reason"] for letter in letters)
+    assert sum("storage refused" in r for r in reasons) == refused, reasons
     for hostile in poison:
         assert any(hostile.reason in r for r in reasons), (hostile.name, reasons)
     assert all(len(r) < 300 and "\n" not in r for r in reasons), reasons

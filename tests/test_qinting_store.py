@@ -10,6 +10,7 @@ import redis
 
 from alerts.anomaly import Anomaly, AnomalyKind, Severity
 from alerts.transcript_rules import load_rules
+from datasources.batch import BatchWrites
 from datasources.conversations import ConversationStore, merge_transcript
 from datasources.keys import Keys
 from datasources.settings import Settings
@@ -20,11 +21,10 @@ pytestmark = pytest.mark.integration
 
 
 def apply(stage: Any, feed: str, events: list[Any], client: redis.Redis) -> None:
-    """Run a stage the way the worker does: inside one MULTI/EXEC batch."""
-    with client.pipeline(transaction=True) as pipe:
-        pipe.multi()
-        stage.apply(feed, events, pipe)
-        pipe.execute()
+    """Run a stage the way the worker does: its writes described, then applied at once."""
+    writes = BatchWrites()
+    stage.apply(feed, events, writes)
+    writes.queue_on(client)
 
 
 def test_transcript_is_masked_followed_and_listed(

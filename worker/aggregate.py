@@ -10,9 +10,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from redis.client import Pipeline
-
 from datasources.aggregates_write import BatchAggregate, record_progress
+from datasources.batch import BatchWrites
 from datasources.keys import Keys
 from datasources.schemas import AHEAD_S, ContactEvent, Event, QueueSnapshot, VoiceEvent
 from datasources.settings import Settings
@@ -30,7 +29,7 @@ class AggregationStage:
     mask: Callable[[str], str]
     feeds: frozenset[str] = frozenset({"contacts", "queue", "voices"})
 
-    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
+    def apply(self, feed: str, events: Sequence[Event], writes: BatchWrites) -> None:
         batch = BatchAggregate(self.settings, self.mask)
         if feed == "contacts":
             batch.add_contacts(e for e in events if isinstance(e, ContactEvent))
@@ -38,13 +37,13 @@ class AggregationStage:
             batch.add_queue(e for e in events if isinstance(e, QueueSnapshot))
         elif feed == "voices":
             batch.add_voices(e for e in events if isinstance(e, VoiceEvent))
-        batch.flush(self.keys, pipeline=pipe)
+        batch.flush(self.keys, pipeline=writes)
 
 
 @dataclass(frozen=True)
 class FeedProgressStage:
     """Raises each feed's watermark (newest event time — the pages' "now") and its
-    wall-clock last-seen time (the pages' stale banners).
+    wall-clock last-seen time (the pages' stale banners), and counts its events.
 
     The contract already refuses times more than ``AHEAD_S`` ahead of the clock; the
     watermark is capped there too, so no event can carry "now" into the future."""
@@ -52,7 +51,7 @@ class FeedProgressStage:
     keys: Keys
     feeds: frozenset[str] = frozenset({"contacts", "queue", "voices", "conversations"})
 
-    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
+    def apply(self, feed: str, events: Sequence[Event], writes: BatchWrites) -> None:
         wall = time.time()
         newest = min(max(e.ts for e in events), wall + AHEAD_S)
-        record_progress(self.keys, feed, newest, wall, pipeline=pipe)
+        record_progress(self.keys, feed, newest, wall, pipeline=writes, events=len(events))

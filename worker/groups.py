@@ -6,9 +6,10 @@ Where a batch comes from, in the order the loop asks:
    (a previous run of the same name crashed, or a transaction was aborted);
 2. **claimed** — entries another consumer has held longer than ``claim_idle_ms``
    (it died, or is too slow): :data:`CLAIM` is ``XAUTOCLAIM`` plus a *fence*:
-   in the same atomic script it bumps the previous owner's fence counter, which
-   that owner WATCHes, so if it is in fact alive its pending ``EXEC`` aborts
-   instead of applying the batch a second time;
+   in the same atomic script it bumps the previous owner's fence counter; that
+   owner read its fence together with its batch, and its commit runs only if the
+   fence is unchanged, so if it is in fact alive its commit does nothing instead
+   of applying the batch a second time;
 3. **new** — ``XREADGROUP … >`` with ``COUNT``, and ``BLOCK`` when there is none.
 
 Reads that find work go through :data:`READ`, a script running the same
@@ -18,8 +19,8 @@ worker's aggregation, and ``json.loads`` does the same in C.  Semantics are
 unchanged (same group, same pending list); only when nothing is waiting does
 the loop fall back to a plain blocking ``XREADGROUP``.
 
-Every function takes the connection to use: the loop passes its WATCHing
-pipeline (immediate mode), so fetching and committing happen on one connection.
+Every read returns the batch with this consumer's fence, read atomically with the
+entries (:class:`Fetched`); the commit (:mod:`datasources.batch`) checks it.
 
 Replies are read as bytes and decoded here, entry by entry: a producer can write
 any bytes, and one value that is not UTF-8 must cost that entry (filed as
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -64,10 +66,11 @@ RAW = {NEVER_DECODE: True}
 FENCE_TTL_S = 86_400
 
 READ = """
--- KEYS: streams.  ARGV: group, consumer, count, start id ('>' new, '0' own pending).
--- The batch as JSON [[stream, [[id, [field, value, ...] or false], ...]], ...], or ''.
+-- KEYS: streams, then this consumer's fence.  ARGV: group, consumer, count, start id
+-- ('>' new, '0' own pending).  JSON [fence, [[stream, [[id, [field, value, ...] or
+-- false], ...]], ...]], or '' when there is nothing.
 local out = {}
-for i = 1, #KEYS do
+for i = 1, #KEYS - 1 do
   local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3],
                            'STREAMS', KEYS[i], ARGV[4])
   if reply and reply[1] and #reply[1][2] > 0 then
@@ -75,13 +78,14 @@ for i = 1, #KEYS do
   end
 end
 if #out == 0 then return '' end
-return cjson.encode(out)
+return cjson.encode({redis.call('GET', KEYS[#KEYS]) or '', out})
 """
 
 CLAIM = """
 -- KEYS: streams.  ARGV: group, consumer, min idle ms, count, fence prefix, fence ttl.
 -- Like XAUTOCLAIM, but first bumps each previous owner's fence (see worker/groups.py).
 -- Entries deleted from the stream meanwhile are acked here: nothing is left to apply.
+-- Returns {this consumer's fence, {{stream, entries}, ...}}.
 local out = {}
 for i = 1, #KEYS do
   local pending = redis.call('XPENDING', KEYS[i], ARGV[1], 'IDLE', ARGV[3], '-', '+', ARGV[4])
@@ -110,8 +114,20 @@ for i = 1, #KEYS do
     out[#out + 1] = {KEYS[i], entries}
   end
 end
-return out
+return {redis.call('GET', ARGV[5] .. ARGV[2]) or '', out}
 """
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A batch, and this consumer's fence as it was when the batch was read: the commit
+    runs only if the fence still has this value (nobody claimed the entries since)."""
+
+    batch: Batch
+    fence: str = ""
+
+
+NOTHING = Fetched({})
 
 
 def ensure_groups(client: redis.Redis, keys: Keys, group: str = FEED_GROUP) -> None:
@@ -133,58 +149,63 @@ def _by_feed(keys: Keys, reply: Any) -> Batch:
     return batch
 
 
-def _read(conn: Any, keys: Keys, consumer: str, count: int, group: str, start: str) -> Batch:
+def _read(conn: Any, keys: Keys, consumer: str, count: int, group: str, start: str) -> Fetched:
     """Non-blocking ``XREADGROUP`` on every feed stream through :data:`READ`."""
     streams = list(keys.feed_streams.values())
     raw = conn.execute_command(
-        "EVAL", READ, len(streams), *streams, group, consumer, count, start, **RAW
-    )
+        "EVAL", READ, len(streams) + 1, *streams, keys.worker_fence(consumer),
+        group, consumer, count, start, **RAW,
+    )  # fmt: skip
     if not raw:
-        return {}
+        return NOTHING
     try:
         text, clean = raw.decode(), True
     except UnicodeDecodeError:
         text, clean = raw.decode("utf-8", "surrogateescape"), False
     pairs = _pairs if clean else _checked_pairs
+    fence, found = json.loads(text)
     decoded = [
         (stream, [(eid, pairs(flat) if flat else None) for eid, flat in entries])
-        for stream, entries in json.loads(text)
+        for stream, entries in found
     ]
-    return _by_feed(keys, decoded)
+    return Fetched(_by_feed(keys, decoded), fence)
 
 
 def read_own_pending(
     conn: Any, keys: Keys, consumer: str, count: int, group: str = FEED_GROUP
-) -> Batch:
+) -> Fetched:
     """Entries delivered to ``consumer`` and not yet acked (``XREADGROUP … 0``)."""
     return _read(conn, keys, consumer, count, group, "0")
 
 
 def read_new(
     conn: Any, keys: Keys, consumer: str, count: int, block_ms: int, group: str = FEED_GROUP
-) -> Batch:
+) -> Fetched:
     """New entries for this consumer, waiting up to ``block_ms`` if there are none."""
-    batch = _read(conn, keys, consumer, count, group, ">")
-    if batch:
-        return batch
+    fetched = _read(conn, keys, consumer, count, group, ">")
+    if fetched.batch:
+        return fetched
     streams = list(keys.feed_streams.values())
-    reply = conn.execute_command(
+    pipe = conn.pipeline(transaction=False)
+    pipe.get(keys.worker_fence(consumer))  # read before the entries: like a WATCH
+    pipe.execute_command(
         "XREADGROUP", "GROUP", group, consumer, "COUNT", count, "BLOCK", block_ms,
         "STREAMS", *streams, *[">"] * len(streams), **RAW,
     )  # fmt: skip
+    fence, reply = pipe.execute()
     decoded = [
         (_text(stream), [(_text(eid), _checked_dict(fields)) for eid, fields in entries])
         for stream, entries in reply or []
     ]
-    return _by_feed(keys, decoded)
+    return Fetched(_by_feed(keys, decoded), fence or "")
 
 
 def claim_idle(
     conn: Any, keys: Keys, consumer: str, min_idle_ms: int, count: int, group: str = FEED_GROUP
-) -> Batch:
+) -> Fetched:
     """Take over entries other consumers have held longer than ``min_idle_ms`` (fenced)."""
     streams = list(keys.feed_streams.values())
-    reply = conn.execute_command(
+    fence, reply = conn.execute_command(
         "EVAL", CLAIM, len(streams), *streams, group, consumer, min_idle_ms, count,
         keys.worker_fence_prefix, FENCE_TTL_S, **RAW,
     )  # fmt: skip
@@ -195,7 +216,7 @@ def claim_idle(
         )
         for stream, entries in reply
     ]
-    return _by_feed(keys, decoded)
+    return Fetched(_by_feed(keys, decoded), _text(fence))
 
 
 def _text(raw: bytes) -> str:

@@ -1,13 +1,14 @@
-"""The worker loop: fetch a batch, apply every stage and ack in one transaction, tick.
+"""The worker loop: fetch a batch, apply every stage and ack in one checked script, tick.
 
 Exactly-once effects (the full argument is in ``docs/worker.md``): each iteration
-WATCHes this worker's fence key, fetches a batch on the same connection, queues
-every stage's writes and the ``XACK`` after ``MULTI``, and ``EXEC``s.  Redis runs
-the transaction whole or not at all, so a worker killed at any point either
-applied-and-acked a batch or did neither (the entries stay pending and are
-reclaimed).  A slow-but-alive worker whose entries were claimed by another one
-finds its fence bumped: ``EXEC`` aborts with ``WatchError`` and the batch is
-dropped here, to be applied once by the claimer.
+fetches a batch together with this worker's fence, lets every stage describe its
+writes (:class:`~datasources.batch.BatchWrites`), adds the ``XACK`` and commits them
+in one script call that checks every write before making any.  A script runs whole,
+so a worker killed at any point either applied-and-acked a batch or did neither (the
+entries stay pending and are reclaimed); a check that fails writes nothing, and the
+batch is then committed one entry at a time, so only the entries storage refuses are
+dead-lettered.  A slow-but-alive worker whose entries were claimed by another one
+finds its fence bumped: its commit does nothing, and the claimer applies the batch once.
 
 Nothing important lives only in this process: aggregates, watermarks, detector
 state and open anomalies are in Redis, so a restarted worker just carries on.
@@ -32,6 +33,7 @@ from typing import Any
 import redis
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
+from datasources.batch import STATUS_FENCED, STATUS_REJECTED, BatchWrites, Guard
 from datasources.feeds import write_dead_letter
 from datasources.keys import FEED_GROUP, Keys
 from datasources.schemas import Event, InvalidEvent, parse_event
@@ -44,6 +46,16 @@ log = logging.getLogger("gmd.worker")
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 """What "Redis went away" looks like (redis-py wraps socket errors; loading is a
 ConnectionError too): waited out with back-off, never a traceback."""
+
+
+class StorageRefused(redis.RedisError):
+    """Redis refuses even a dead letter for an entry (a key of ours holds the wrong type,
+    the group was deleted): waited out like an outage, the entry stays pending."""
+
+
+REDIS_TROUBLE = (*REDIS_DOWN, redis.ResponseError)
+"""Outages, and refusals by the server (out of memory, disk full for the AOF, a read-only
+replica, :class:`StorageRefused`): waited out with back-off, one line per retry."""
 CLAIM_MAX = 1000
 """Entries claimed per stream per round (the claim script unpacks them as arguments)."""
 STAGE_RETRY_S = 1.0
@@ -147,7 +159,7 @@ class Worker:
         ``once``).  Redis outages are waited out with back-off, one log line per retry.
         The caller calls :meth:`close` afterwards."""
         retrying = Retrying(
-            retry=retry_if_exception_type(REDIS_DOWN),
+            retry=retry_if_exception_type(REDIS_TROUBLE),
             wait=wait_exponential(multiplier=0.2, max=10),
             stop=lambda _state: self._stop.is_set(),
             sleep=self._pause,
@@ -160,7 +172,7 @@ class Worker:
                 for attempt in retrying:
                     with attempt:
                         processed = self.iteration()
-            except REDIS_DOWN:
+            except REDIS_TROUBLE:
                 break  # asked to stop while Redis was away
             if self._outage:
                 log.info("worker %s: Redis is back", self.name)
@@ -207,104 +219,117 @@ class Worker:
     def iteration(self) -> int:
         """Fetch and commit one batch, then run due tickers; returns events processed."""
         self._heartbeat()
-        pipe: Any
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.watch(self.keys.worker_fence(self.name))
-            try:
-                batch = self._fetch(pipe)
-            except redis.WatchError as exc:
-                # Before MULTI nothing can touch the watch but the connection itself:
-                # redis-py reports a connection lost while watching as a WatchError.
-                raise redis.ConnectionError(str(exc)) from exc
-            except redis.ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                log.info("worker %s: creating the consumer group on the feed streams", self.name)
-                groups.ensure_groups(self.client, self.keys, self.group)
-                return 0
-            processed = self.commit(pipe, batch) if batch else 0
+        try:
+            fetched = self._fetch()
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            log.info("worker %s: creating the consumer group on the feed streams", self.name)
+            groups.ensure_groups(self.client, self.keys, self.group)
+            return 0
+        processed = self.commit(fetched) if fetched.batch else 0
         self._run_tickers()
         return processed
 
-    def _fetch(self, conn: Any) -> groups.Batch:
+    def _fetch(self) -> groups.Fetched:
         started = time.perf_counter()
-        batch = self._next_batch(conn)
-        if batch:
+        fetched = self._next_batch(self.client)
+        if fetched.batch:
             self.stats.spent("read", started)
-        return batch
+        return fetched
 
-    def _next_batch(self, conn: Any) -> groups.Batch:
+    def _next_batch(self, conn: Any) -> groups.Fetched:
         size, group = self.settings.worker.batch_size, self.group
-        batch = groups.read_own_pending(conn, self.keys, self.name, size, group)
-        if batch:
-            return batch
+        fetched = groups.read_own_pending(conn, self.keys, self.name, size, group)
+        if fetched.batch:
+            return fetched
         now = time.monotonic()
         if now >= self._next_claim:
             idle = self.settings.worker.claim_idle_ms
             self._next_claim = now + idle / 4000
-            batch = groups.claim_idle(conn, self.keys, self.name, idle, min(size, CLAIM_MAX), group)
-            if batch:
-                log.info("worker %s: claimed %d idle entries", self.name, _count(batch))
-                return batch
+            fetched = groups.claim_idle(
+                conn, self.keys, self.name, idle, min(size, CLAIM_MAX), group
+            )
+            if fetched.batch:
+                log.info("worker %s: claimed %d idle entries", self.name, _count(fetched.batch))
+                return fetched
         block = self.settings.worker.block_ms
         return groups.read_new(conn, self.keys, self.name, size, block, group)
 
-    def commit(self, pipe: Any, batch: groups.Batch) -> int:
-        """Apply ``batch`` (fetched on ``pipe``, which WATCHes the fence) and ack it in one
-        transaction; returns the entries committed, 0 if the fence aborted it."""
+    def _guard(self, fence: str, firsts: dict[str, str]) -> Guard:
+        return Guard(self.keys.worker_fence(self.name), fence, self.group, self.name, firsts)
+
+    def commit(self, fetched: groups.Fetched) -> int:
+        """Apply the batch and ack it in one checked script call; returns the entries
+        committed, 0 if the fence aborted it (or a stage failed and it waits for a retry)."""
         streams = self.keys.feed_streams
-        pipe.multi()
+        writes = BatchWrites()
         dead = 0
-        for feed, entries in batch.items():
-            parsed: list[tuple[str, dict[str, str], Event]] = []
-            started = time.perf_counter()
-            for entry_id, fields in entries:
-                if fields is None:
-                    continue  # trimmed from the stream before anyone read it: just ack
-                if isinstance(fields, groups.Undecodable):
-                    write_dead_letter(pipe, self.keys, feed, entry_id, fields, fields.reason())
-                    dead += 1
-                    continue
-                try:
-                    parsed.append((entry_id, fields, parse_event(feed, fields)))
-                except InvalidEvent as exc:
-                    write_dead_letter(pipe, self.keys, feed, entry_id, fields, str(exc))
-                    dead += 1
-            self.stats.spent("parse", started)
+        for feed, entries in fetched.batch.items():
+            parsed, invalid = self._parse(feed, entries, writes)
+            dead += invalid
             if parsed:
                 tried = (feed, entries[0][0])
                 if self._failures.get(tried, 0) >= self.settings.worker.stage_attempts:
-                    dead += self._apply_one_by_one(feed, parsed, pipe)
-                elif self._apply_stages(feed, [event for _, _, event in parsed], pipe):
-                    self._failures.pop(tried, None)
-                else:
+                    self._failures = {k: n for k, n in self._failures.items() if k[0] != feed}
+                    return self._commit_each(fetched)
+                if not self._apply_stages(feed, [event for _, _, event in parsed], writes):
                     self._failures[tried] = self._failures.get(tried, 0) + 1
                     return 0
-            pipe.xack(streams[feed], self.group, *(eid for eid, _ in entries))
+                self._failures.pop(tried, None)
+            writes.ack(streams[feed], self.group, [eid for eid, _ in entries])
         started = time.perf_counter()
-        try:
-            pipe.execute()
-            self.stats.spent("exec", started)
-        except redis.WatchError:
-            self.stats.aborted += 1
-            log.warning(
-                "worker %s: batch not committed (claimed by another worker, or connection lost)",
-                self.name,
-            )
-            return 0
-        count = _count(batch)
+        firsts = {streams[feed]: entries[0][0] for feed, entries in fetched.batch.items()}
+        outcome = writes.commit(self.client, self._guard(fetched.fence, firsts))
+        self.stats.spent("exec", started)
+        if outcome.status == STATUS_REJECTED:
+            log.error("worker %s: storage refused a batch (%s); committing it entry by entry",
+                      self.name, outcome.reason)  # fmt: skip
+            return self._commit_each(fetched)
+        if outcome.status == STATUS_FENCED:
+            return self._fenced()
+        return self._committed(_count(fetched.batch), dead)
+
+    def _committed(self, count: int, dead: int) -> int:
         self.stats.events += count
         self.stats.batches += 1
         self.stats.dead_letters += dead
         return count
 
-    def _apply_stages(self, feed: str, events: list[Event], pipe: Any) -> bool:
-        """Queue every stage's writes; on a stage bug, log one line, keep the entries pending
-        (retried after a pause, from this consumer's pending list) and commit nothing."""
+    def _fenced(self) -> int:
+        self.stats.aborted += 1
+        log.warning("worker %s: batch not committed (claimed by another worker)", self.name)
+        return 0
+
+    def _parse(
+        self, feed: str, entries: groups.Entries, writes: BatchWrites
+    ) -> tuple[list[tuple[str, dict[str, str], Event]], int]:
+        """The feed's valid events; the others are dead-lettered on ``writes``."""
+        parsed: list[tuple[str, dict[str, str], Event]] = []
+        dead = 0
+        started = time.perf_counter()
+        for entry_id, fields in entries:
+            if fields is None:
+                continue  # trimmed from the stream before anyone read it: just ack
+            if isinstance(fields, groups.Undecodable):
+                write_dead_letter(writes, self.keys, feed, entry_id, fields, fields.reason())
+                dead += 1
+                continue
+            try:
+                parsed.append((entry_id, fields, parse_event(feed, fields)))
+            except InvalidEvent as exc:
+                write_dead_letter(writes, self.keys, feed, entry_id, fields, str(exc))
+                dead += 1
+        self.stats.spent("parse", started)
+        return parsed, dead
+
+    def _apply_stages(self, feed: str, events: list[Event], writes: BatchWrites) -> bool:
+        """Describe every stage's writes; on a stage bug, log one line, keep the entries
+        pending (retried after a pause, from this consumer's pending list), commit nothing."""
         for stage in self._by_feed[feed]:
             started = time.perf_counter()
             try:
-                stage.apply(feed, events, pipe)
+                stage.apply(feed, events, writes)
                 self.stats.spent(f"stage:{type(stage).__name__}", started)
             except Exception as exc:
                 log.error("worker %s: stage %s failed on %s: %s; retrying the batch",
@@ -314,36 +339,56 @@ class Worker:
                 return False
         return True
 
-    def _apply_one_by_one(
-        self, feed: str, parsed: list[tuple[str, dict[str, str], Event]], pipe: Any
-    ) -> int:
-        """A batch the stages keep failing on: each event is tried alone on a scratch
-        pipeline (queued, never sent); those that still fail are dead-lettered with the
-        stage's error, the rest are applied.  Returns the events dead-lettered."""
-        self._failures = {k: n for k, n in self._failures.items() if k[0] != feed}
-        scratch: Any = self.client.pipeline(transaction=True)
-        dead = 0
-        for entry_id, fields, event in parsed:
-            failed = None
-            for stage in self._by_feed[feed]:
-                scratch.multi()
-                try:
-                    stage.apply(feed, [event], scratch)
-                except Exception as exc:
-                    failed = f"stage {type(stage).__name__} failed: {exc}"
-                    break
-                finally:
-                    scratch.reset()
-            if failed is None:
-                for stage in self._by_feed[feed]:
-                    stage.apply(feed, [event], pipe)
-            else:
-                write_dead_letter(pipe, self.keys, feed, entry_id, fields, failed)
-                dead += 1
+    def _commit_each(self, fetched: groups.Fetched) -> int:
+        """Commit the batch one entry at a time (each its own checked script call): an entry
+        a stage keeps failing on, or whose writes storage refuses, is dead-lettered with
+        why; the others are applied.  Returns the entries committed."""
+        streams = self.keys.feed_streams
+        done = dead = 0
+        every = [(feed, entry) for feed, entries in fetched.batch.items() for entry in entries]
+        for feed, (entry_id, fields) in every:
+            writes = BatchWrites()
+            reason = self._describe_one(feed, entry_id, fields, writes)
+            guard = self._guard(fetched.fence, {streams[feed]: entry_id})
+            writes.ack(streams[feed], self.group, [entry_id])
+            outcome = writes.commit(self.client, guard)
+            if outcome.status == STATUS_REJECTED:
+                reason = f"storage refused its writes ({outcome.reason})"
+                writes = BatchWrites()
+                write_dead_letter(writes, self.keys, feed, entry_id, fields or {}, reason)
+                writes.ack(streams[feed], self.group, [entry_id])
+                outcome = writes.commit(self.client, guard)
+            if outcome.status == STATUS_REJECTED:
+                raise StorageRefused(f"even a dead letter was refused: {outcome.reason}")
+            if outcome.status == STATUS_FENCED:
+                self._fenced()
+                break
+            done += 1
+            dead += reason is not None
         if dead:
-            log.error("worker %s: %d %s events dead-lettered: a stage fails on them",
-                      self.name, dead, feed)  # fmt: skip
-        return dead
+            log.error("worker %s: %d entries dead-lettered one by one", self.name, dead)
+        return self._committed(done, dead)
+
+    def _describe_one(
+        self, feed: str, entry_id: str, fields: dict[str, str] | None, writes: BatchWrites
+    ) -> str | None:
+        """One entry's writes on ``writes``; returns the reason when it is a dead letter."""
+        if fields is None:
+            return None
+        parsed, dead = self._parse(feed, [(entry_id, fields)], writes)
+        if dead:
+            return "invalid"
+        event = parsed[0][2]
+        scratch = BatchWrites()
+        for stage in self._by_feed[feed]:
+            try:
+                stage.apply(feed, [event], scratch)
+            except Exception as exc:
+                reason = f"stage {type(stage).__name__} failed: {exc}"
+                write_dead_letter(writes, self.keys, feed, entry_id, fields, reason)
+                return reason
+        writes.ops += scratch.ops
+        return None
 
     def _heartbeat(self) -> None:
         now = time.monotonic()

@@ -6,10 +6,10 @@ utterances with the transcript rules and, for a match, adds a ``transcript_flag`
 anomaly to the ``anomalies`` stream inside the same batch transaction — no bucket
 to wait for, the alert intake turns it into a routed, rung alert within seconds.
 
-"One flag per conversation and rule" is enforced in Redis by a small Lua script
-queued in the batch's MULTI/EXEC: ``SET NX`` a marker, and ``XADD`` only if the
-marker was new.  A batch redelivered after a crash therefore adds nothing twice,
-and two workers can never both flag the same conversation for the same rule.
+"One flag per conversation and rule" is enforced in Redis by the batch script's
+``xadd_once`` write: ``SET NX`` a marker, and ``XADD`` only if the marker was new.  A
+batch redelivered after a crash therefore adds nothing twice, and two workers can
+never both flag the same conversation for the same rule.
 """
 
 from __future__ import annotations
@@ -26,23 +26,13 @@ from alerts.radio import digest_due
 from alerts.radio_digest import DigestRun, send_digests
 from alerts.ringing import AppriseNotifier, Notifier
 from alerts.transcript_rules import RuleFileError, RuleMatch, RuleSet, flag_anomaly, load_rules
+from datasources.batch import BatchWrites
 from datasources.conversations import ConversationStore
 from datasources.db import make_engine, make_sessionmaker
 from datasources.keys import Keys
 from datasources.radio_store import RadioStore
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import ConfigError, Settings
-
-Pipeline = redis.client.Pipeline
-
-FLAG_ONCE = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'v', ARGV[4], 'json', ARGV[5])
-  return 1
-end
-return 0
-"""
-"""KEYS: flag marker, anomalies stream; ARGV: marker value, TTL s, maxlen, v, json."""
 
 
 class ConversationStage:
@@ -58,14 +48,14 @@ class ConversationStage:
         keys = Keys(settings.redis_prefix, settings.streams)
         return cls(ConversationStore(client, keys, settings.qinting))
 
-    def apply(self, feed: str, events: Sequence[Any], pipe: Pipeline) -> None:
+    def apply(self, feed: str, events: Sequence[Any], writes: BatchWrites) -> None:
         if feed == "conversations":
             self.store.record_utterances(
-                [e for e in events if isinstance(e, Utterance)], pipeline=pipe
+                [e for e in events if isinstance(e, Utterance)], pipeline=writes
             )
         elif feed == "contacts":
             self.store.record_contacts(
-                [e for e in events if isinstance(e, ContactEvent)], pipeline=pipe
+                [e for e in events if isinstance(e, ContactEvent)], pipeline=writes
             )
 
 
@@ -95,28 +85,19 @@ class TranscriptRuleStage:
             maxlen=settings.retention.stream_maxlen,
         )
 
-    def apply(self, feed: str, events: Sequence[Any], pipe: Pipeline) -> None:
+    def apply(self, feed: str, events: Sequence[Any], writes: BatchWrites) -> None:
         for event in events:
             if not isinstance(event, Utterance):
                 continue
             for match in self.rules.match(event.text, event.speaker.value):
-                self.flag(event, match, pipe)
+                self.flag(event, match, writes)
 
-    def flag(self, utterance: Utterance, match: RuleMatch, pipe: Pipeline) -> None:
-        """Queue "add this anomaly unless this conversation was flagged for this rule"."""
+    def flag(self, utterance: Utterance, match: RuleMatch, writes: BatchWrites) -> None:
+        """Describe "add this anomaly unless this conversation was flagged for this rule"."""
         fields = flag_anomaly(utterance, match).to_fields()
         marker = self.keys.transcript_flag(utterance.conversation_id, match.rule.id)
-        pipe.eval(
-            FLAG_ONCE,
-            2,
-            marker,
-            self.keys.anomalies,
-            str(utterance.seq),
-            self.flag_ttl_s,
-            self.maxlen,
-            fields["v"],
-            fields["json"],
-        )
+        entry = {"v": fields["v"], "json": fields["json"]}
+        writes.xadd_once(marker, self.flag_ttl_s, self.keys.anomalies, entry, self.maxlen)
 
 
 class RadioTicker:

@@ -1,13 +1,12 @@
 """What a worker runs: feed stages inside each batch, tickers between batches.
 
-A **stage** turns one feed's parsed events into Redis writes.  It writes only
-into the pipeline it is given: the worker has already called ``MULTI`` on it and
-adds the batch's ``XACK`` after every stage, so a batch's effects and its
-acknowledgement commit together or not at all.  A stage therefore must not read
-through that pipeline (reads inside ``MULTI`` return nothing until ``EXEC``) and
-must not write anywhere else (a write outside the transaction would be repeated
-when the batch is retried).  Reads it needs (configuration, an index) go through
-its own client, before or outside the batch.
+A **stage** turns one feed's parsed events into Redis writes.  It only *describes*
+them on the :class:`~datasources.batch.BatchWrites` it is given: the worker adds the
+batch's ``XACK`` after every stage and commits them in one script call that checks
+every write before making any, so a batch's effects and its acknowledgement commit
+together or not at all.  A stage must not write anywhere else (a write outside the
+batch would be repeated when the batch is retried).  Reads it needs (configuration,
+an index) go through its own client, before or outside the batch.
 
 A **ticker** is periodic work that is not tied to events — detection of a closed
 bucket, alert intake, escalations.  The loop calls ``tick()`` between batches
@@ -22,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from redis.client import Pipeline
-
+from datasources.batch import BatchWrites
 from datasources.schemas import Event
 
 
@@ -35,8 +33,8 @@ class FeedStage(Protocol):
         """Logical feed names (``contacts``, ``queue``, ``voices``, ``conversations``)."""
         ...
 
-    def apply(self, feed: str, events: Sequence[Event], pipe: Pipeline) -> None:
-        """Queue this batch's effects on ``pipe`` (a ``redis.client.Pipeline`` in MULTI)."""
+    def apply(self, feed: str, events: Sequence[Event], writes: BatchWrites) -> None:
+        """Describe this batch's effects on ``writes``."""
         ...
 
 
