@@ -6,11 +6,15 @@ Ways in, first match wins:
 2. a person signed in through ``st.login`` (OIDC, when ``.streamlit/secrets.toml``
    has an ``[auth]`` section); their role comes from the users file by e-mail or
    name, else *viewer*;
-3. the kiosk wall: ``?kiosk=1&token=…`` matching ``settings.kiosk_token`` → *viewer*;
-4. demo mode — no users file and no OIDC configured: a visitor on this machine
-   (localhost) is ``demo`` with ``settings.screens.demo_role`` (lead by default),
-   anyone else is a *viewer*.  A fresh ``gmd run`` therefore works at once on the
-   laptop that runs it without handing lead rights to the network.
+3. the kiosk wall: ``?kiosk=1&token=…`` matching ``settings.kiosk_token`` → the
+   read-only ``kiosk``, which opens the wall and nothing else (a token for a screen
+   in a lobby must not open alerts, verbatims or notes);
+4. demo mode — no users file and no OIDC configured: a browser on this machine,
+   while the app listens on this machine only, is ``demo`` with
+   ``settings.screens.demo_role`` (lead by default); anyone else — the app
+   listening on the network, a visitor through a proxy or relay — is a *viewer*
+   (``dashboard.demo``).  A fresh ``gmd run`` therefore works at once on the laptop
+   that runs it without handing lead rights to the network.
 
 A hidden page is still reachable by URL, so each page checks the role itself.
 """
@@ -22,6 +26,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.demo import DemoAccess, demo_access
 from dashboard.i18n import t
 from dashboard.services import get_settings
 from dashboard.users import (
@@ -35,7 +40,6 @@ from dashboard.users import (
 )
 
 SESSION_USER = "gmd_user"
-LOOPBACK = {None, "127.0.0.1", "::1", "localhost"}
 
 
 def _entries() -> dict[str, UserEntry]:
@@ -72,6 +76,11 @@ def _kiosk_user() -> User | None:
     return None
 
 
+def _demo_access() -> DemoAccess:
+    bind = st.get_option("server.address")
+    return demo_access(str(bind) if bind else None, st.context.ip_address, st.context.headers)
+
+
 def current_user() -> User | None:
     """The person (or kiosk) behind this session, or ``None`` when they must sign in."""
     signed_in = st.session_state.get(SESSION_USER)
@@ -82,7 +91,7 @@ def current_user() -> User | None:
     if user is not None:
         return user
     if not entries and not oidc_configured():
-        if st.context.ip_address in LOOPBACK:
+        if _demo_access() is DemoAccess.LOCAL:
             return User("demo", Role(get_settings().screens.demo_role), "demo")
         return User("guest", Role.VIEWER, "demo")
     return None
@@ -101,7 +110,11 @@ def sign_in_form() -> None:
         password = st.text_input(t("auth.password"), type="password")
         submitted = st.form_submit_button(t("auth.sign_in"), type="primary")
     if submitted:
-        user = verify(entries, name, password)
+        try:
+            user = verify(entries, name, password)
+        except UsersFileError as exc:
+            st.error(str(exc))
+            return
         if user is None:
             st.error(t("auth.bad_credentials"))
         else:
@@ -109,13 +122,17 @@ def sign_in_form() -> None:
             st.rerun()
 
 
-def require_role(role: Role | str) -> User:
+def require_role(role: Role | str, *, kiosk_allowed: bool = False) -> User:
     """The current user if their role allows this page; otherwise show the sign-in
-    form or a refusal and stop the page."""
+    form or a refusal and stop the page.  A kiosk token opens only pages that say
+    ``kiosk_allowed`` (the wall)."""
     needed = Role(role)
     user = current_user()
     if user is None:
         sign_in_form()
+        st.stop()
+    if user.via == "kiosk" and not kiosk_allowed:
+        st.error(t("auth.kiosk_wall_only"))
         st.stop()
     if not user.role.allows(needed):
         st.error(
@@ -135,6 +152,11 @@ def user_box(user: User) -> None:
     """Sidebar: who is signed in, demo-mode notice, sign-out."""
     st.sidebar.caption(t("auth.signed_in_as", name=user.name, role=t(f"role.{user.role.value}")))
     if user.via == "demo":
-        st.sidebar.info(t("auth.demo", role=t(f"role.{user.role.value}")))
+        key = {
+            DemoAccess.LOCAL: "auth.demo",
+            DemoAccess.NETWORK: "auth.demo_network",
+            DemoAccess.REMOTE: "auth.demo_remote",
+        }[_demo_access()]
+        st.sidebar.info(t(key, role=t(f"role.{user.role.value}")))
     elif user.via in ("local", "oidc"):
         st.sidebar.button(t("auth.sign_out"), on_click=sign_out)

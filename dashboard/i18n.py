@@ -178,8 +178,24 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "auth.signed_in_as": ("{name}（{role}）", "{name} ({role})"),
     "auth.demo": (
-        "演示模式：未配置用户文件，本机访问者为 {role}",
-        "Demo mode: no users file configured; local visitors are {role}",
+        "演示模式：未配置用户。应用只在本机监听，本机浏览器为{role}；网络上的访问者只读",
+        "Demo mode: no users configured. The app listens on this machine only: a browser "
+        "here is {role}; visitors from the network are viewers",
+    ),
+    "auth.demo_network": (
+        "演示模式：未配置用户，应用在网络上监听，所有访问者只读。"
+        "用 gmd users add 添加用户后可登录操作",
+        "Demo mode: no users configured and the app listens on the network, so every "
+        "visitor is a viewer. Add users with gmd users add to sign in and act",
+    ),
+    "auth.demo_remote": (
+        "演示模式：未配置用户，只有本机上的浏览器可以操作；你经网络或代理访问，只读",
+        "Demo mode: no users configured; only a browser on the machine running the app may "
+        "act. You came through the network or a proxy, so you are a viewer",
+    ),
+    "auth.kiosk_wall_only": (
+        "大屏令牌只能打开作战大屏；请不带令牌打开此页面并登录",
+        "A wall token opens the wall only; open this page without it and sign in",
     ),
     "role.viewer": ("只读", "viewer"),
     "role.lead": ("值班负责人", "lead"),

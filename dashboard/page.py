@@ -21,7 +21,7 @@ def page_setup(role: Role | str, *, kiosk_allowed: bool = False) -> tuple[User, 
     settings = get_settings()
     kiosk = kiosk_allowed and theme.is_kiosk()
     theme.apply(kiosk)
-    user = require_role(role)
+    user = require_role(role, kiosk_allowed=kiosk_allowed)
     if not kiosk:
         language_switch(settings.language)
         user_box(user)

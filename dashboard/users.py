@@ -7,18 +7,28 @@ action gate.  The file is YAML::
     users:
       alice:                       # signs in with the form
         role: lead
-        password_hash: $2b$12$...
+        password_hash: bcrypt-sha256$$2b$12$...
       bob@example.com:             # signs in through OIDC; only the role is looked up
         role: admin
+
+Passwords of any length: bcrypt reads at most 72 bytes (and the library refuses
+more), so a password is first reduced to ``base64(HMAC-SHA256(salt, password))``
+— 44 bytes, no NUL — and that is hashed with bcrypt (passlib's ``bcrypt_sha256``
+scheme; keying the HMAC with the bcrypt salt means a leaked unsalted SHA-256 of
+the password does not open the hash).  Such hashes start with ``bcrypt-sha256$``;
+plain ``$2b$…`` hashes written before keep working.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import bcrypt
 import yaml
@@ -96,8 +106,37 @@ def load_users(path: Path) -> dict[str, UserEntry]:
     return entries
 
 
-def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+PREHASHED: Final = "bcrypt-sha256$"
+_SALT_LENGTH: Final = 29
+"""``$2b$12$`` and 22 characters: the part of a bcrypt hash that is its salt."""
+
+
+def _prehash(password: str, salt: bytes) -> bytes:
+    digest = hmac.new(salt, password.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest)
+
+
+def hash_password(password: str, rounds: int = 12) -> str:
+    """A ``bcrypt-sha256$`` hash of ``password``, whatever its length (``rounds``:
+    bcrypt's cost, 2^12 by default)."""
+    salt = bcrypt.gensalt(rounds)
+    return PREHASHED + bcrypt.hashpw(_prehash(password, salt), salt).decode("ascii")
+
+
+def password_matches(password: str, stored: str) -> bool:
+    """Whether ``password`` is the one ``stored`` was made from (either scheme).
+
+    :class:`UsersFileError` when ``stored`` is not a bcrypt hash at all."""
+    try:
+        if stored.startswith(PREHASHED):
+            hashed = stored[len(PREHASHED) :].encode("ascii")
+            return bcrypt.checkpw(_prehash(password, hashed[:_SALT_LENGTH]), hashed)
+        secret = password.encode("utf-8")
+        if len(secret) > 72:
+            return False  # a plain hash was made from at most 72 bytes: not this one
+        return bcrypt.checkpw(secret, stored.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise UsersFileError(f"password_hash is not a bcrypt hash ({exc})") from None
 
 
 def verify(entries: dict[str, UserEntry], name: str, password: str) -> User | None:
@@ -105,9 +144,11 @@ def verify(entries: dict[str, UserEntry], name: str, password: str) -> User | No
     entry = entries.get(name.strip())
     if entry is None or not entry.password_hash or not password:
         return None
-    if not bcrypt.checkpw(password.encode("utf-8"), entry.password_hash.encode("ascii")):
-        return None
-    return User(entry.name, entry.role, "local")
+    try:
+        matches = password_matches(password, entry.password_hash)
+    except UsersFileError as exc:
+        raise UsersFileError(f"user {entry.name!r}: {exc}") from None
+    return User(entry.name, entry.role, "local") if matches else None
 
 
 def add_user(path: Path, name: str, role: Role, password: str | None) -> None:

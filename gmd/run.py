@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "app.py"
 
 
-def _wait_healthy(port: int, supervisor: Supervisor, timeout_s: float) -> bool:
-    url = f"http://127.0.0.1:{port}/_stcore/health"
+def _wait_healthy(host: str, port: int, supervisor: Supervisor, timeout_s: float) -> bool:
+    probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{f'[{probe}]' if ':' in probe else probe}:{port}/_stcore/health"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not supervisor.stopping:
         try:
@@ -44,6 +45,13 @@ def _wait_healthy(port: int, supervisor: Supervisor, timeout_s: float) -> bool:
 
 def run_command(
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address the web app listens on: this machine only by default; 0.0.0.0 "
+            "for the network (demo mode then gives everyone read-only access)."
+        ),
+    ] = "127.0.0.1",
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the SQLite file, embedded Redis and logs live.")
     ] = None,
@@ -104,6 +112,8 @@ def run_command(
                 str(APP_FILE),
                 "--server.port",
                 str(port),
+                "--server.address",
+                host,
                 "--server.headless",
                 "true",
                 "--browser.gatherUsageStats",
@@ -120,7 +130,7 @@ def run_command(
     code = 1
     try:
         supervisor.start_all()
-        if _wait_healthy(port, supervisor, timeout_s=60):
+        if _wait_healthy(host, port, supervisor, timeout_s=60):
             log.info("Guangmingding is up: http://localhost:%s  (logs in %s)", port, logs)
         code = supervisor.watch()
     finally:

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,14 +88,17 @@ class App:
                 self.process.wait()
 
 
-def start_app(env: dict[str, str], log_dir: Path, timeout_s: float = 60.0) -> App:
-    """Start the app with ``env`` added to this process's environment; wait for health."""
+def start_app(
+    env: dict[str, str], log_dir: Path, timeout_s: float = 60.0, args: Sequence[str] = ()
+) -> App:
+    """Start the app with ``env`` added to this process's environment (and ``args``
+    added to ``streamlit run``'s); wait for health."""
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args,
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -321,12 +324,12 @@ def open_alert(
 
 
 @contextlib.contextmanager
-def browser() -> Iterator[Any]:
-    """A headless Debian Chromium (never a downloaded browser)."""
+def browser(args: Sequence[str] = ()) -> Iterator[Any]:
+    """A headless Debian Chromium (never a downloaded browser), ``args`` added."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args])
         try:
             yield instance
         finally:
