@@ -132,8 +132,6 @@ def curation(channel_id: int, user: User, lang: Language) -> None:
 
 
 def subscriptions(channel_id: int, user: User, lang: Language) -> None:
-    if user.via == "kiosk":  # a wall display is nobody's inbox
-        return
     mine = {s.channel_id: s for s in store.subscriptions(user.name)}
     current = mine.get(channel_id)
     with st.form("radio-subscribe"):

@@ -169,7 +169,7 @@ _NUMERAL_RUN: Final = re.compile(
 _NUMERALS: Final = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
 _INVISIBLE: Final = dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF), " ")
 _DIGIT_RUN: Final = re.compile(
-    r"(?<![A-Za-z0-9])\+?\(?\d(?:[ \-.)]{0,2}\d)*(?:[ \-]?[Xx](?![A-Za-z]))?"
+    r"(?<![A-Za-z0-9*])\+?\(?\d(?:[ \-.)]{0,2}\d)*(?:[ \-]?[Xx](?![A-Za-z]))?"
 )
 _DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _BY_SHAPE: Final = (
@@ -190,7 +190,10 @@ _BY_SHAPE: Final = (
     ),
     re.compile(r"(?<![A-Za-z0-9])E(?:\d{8}|[A-Z]\d{7})(?![A-Za-z0-9])"),
     re.compile(r"(?:护照|passport)(?:号码?|\s?no\.?)?\s*[:：]?\s*[A-Z]{0,2}\d{6,9}", re.IGNORECASE),
-    re.compile(r"[京沪浙粤苏川鲁豫][A-Z][·\s-]?[A-Z0-9]{0,4}\d[A-Z0-9]{0,4}"),
+    re.compile(
+        r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·\s-]?"
+        r"(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{5,6}(?![A-Za-z0-9])"
+    ),
     re.compile(
         r"\d{1,5}[A-Z]?\s+(?:[A-Z][A-Za-z'.]*\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Parkway|"
         r"Boulevard|Blvd|Lane|Drive|Dr|Way|Court|Place|Terrace|Circle|Highway|Square|Loop|"

@@ -144,9 +144,19 @@ def _phone(run: _Run, back: str) -> str | None:
     return None
 
 
-def _mask(run: _Run, back: str) -> tuple[int, str] | None:
+def _card_grouping(text: str) -> bool:
+    """Written as cards are: in one piece, by fours, or 4-6-5 / 4-6-4."""
+    groups = [len(g) for g in _GROUP.findall(text)]
+    if len(groups) == 1 or groups in ([4, 6, 5], [4, 6, 4]):
+        return True
+    return all(n == 4 for n in groups[:-1]) and 1 <= groups[-1] <= 4
+
+
+def _mask(run: _Run, back: str, *, part: bool = False) -> tuple[int, str] | None:
     """``(end, mask)`` of a run that is personal data, or ``None``; ``back`` is
-    the text before the run, reversed (see :func:`_ends_with`)."""
+    the text before the run, reversed (see :func:`_ends_with`).  A ``part`` of a
+    longer run is a card only when grouped like one (``555-2671 6222 0212…`` is a
+    phone and a card, not one card)."""
     d = run.digits
     last_digit = run.last_digit
     if _id_card(run, back):
@@ -154,7 +164,7 @@ def _mask(run: _Run, back: str) -> tuple[int, str] | None:
     phone = _phone(run, back)
     if phone is not None:
         return last_digit, phone
-    if 13 <= len(d) <= 19 and d[0] != "0":
+    if 13 <= len(d) <= 19 and d[0] != "0" and (not part or _card_grouping(run.text)):
         if _ORDER_HINT.match(back) and not luhn_valid(d):
             return None
         return last_digit, "**** **** **** " + d[-4:]
@@ -214,7 +224,8 @@ def _mask_parts(probe: str, run: _Run, spans: Spans) -> None:
                 continue
             start = run.start + groups[i][0]
             end = run.end if j == len(groups) else run.start + groups[j - 1][1]
-            found = _mask(_make(probe, start, end), probe[max(0, start - 16) : start][::-1])
+            back = probe[max(0, start - 16) : start][::-1]
+            found = _mask(_make(probe, start, end), back, part=True)
             if found is not None and spans.add(start, found[0], found[1]):
                 i = j
                 break

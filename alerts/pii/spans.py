@@ -36,6 +36,9 @@ class Spans:
 
     def __init__(self) -> None:
         self._found: list[tuple[int, int, str]] = []
+        self.collided = False
+        """Whether a finding was dropped for overlapping an earlier one (it may be
+        found again, whole or in part, once the earlier one is masked)."""
 
     def __bool__(self) -> bool:
         return bool(self._found)
@@ -45,7 +48,10 @@ class Spans:
 
     def add(self, start: int, end: int, mask: str) -> bool:
         """Take ``[start, end)`` unless an earlier finding overlaps it."""
-        if start >= end or not self.free(start, end):
+        if start >= end:
+            return False
+        if not self.free(start, end):
+            self.collided = True
             return False
         self._found.append((start, end, mask))
         return True
