@@ -230,3 +230,23 @@ NOT_PERSONAL = st.characters(
 def test_text_without_digits_or_mail_is_kept(text: str) -> None:
     assume(re.search(r"(?i)\sat\s|[\[(<{]\s*at|艾特", text) is None)
     assert mask_pii(text) == text
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        " ".join("1234567890" * 300),  # 6,000 one-digit groups: cut apart, never cubic
+        " ".join(["12"] * 3000),
+        "13812345678 " * 2000,  # thousands of findings in one text
+        "a dot " * 3000 + "com",
+        ("杭州市西湖区文三路" + "1栋2单元") * 600,
+    ],
+    ids=["spaced-digits", "digit-pairs", "many-phones", "dots", "addresses"],
+)
+def test_hostile_text_is_masked_in_linear_time(hostile: str) -> None:
+    """A poison verbatim must not stall the worker: each of these took minutes when
+    a long run was cut apart by trying every stretch of groups."""
+    masked = mask_pii(hostile)
+    assert mask_pii(masked) == masked
+    assert "13812345678" not in masked
