@@ -66,7 +66,7 @@ class AlertService:
         self.settings = settings
         self.sessions = db if isinstance(db, sessionmaker) else make_sessionmaker(db)
         self.redis = redis_client
-        self.keys = Keys(settings.redis_prefix, settings.streams)
+        self.keys = Keys.from_settings(settings)
         self.routing = routing or Routing.load(settings.routing_file)
         self.clock = clock
         self.ringer = Ringer(

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         upgrade(database_url)
         client = connect(redis_url)
-        keys = Keys(settings.redis_prefix, settings.streams)
+        keys = Keys.from_settings(settings)
         engine = make_engine(database_url)
         service = AlertService(settings, engine, client)
         intake = AlertIntake(service, client, "bench")

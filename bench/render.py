@@ -82,7 +82,7 @@ def _contact(ts: float, line: str, reason: str, channel: Channel, handler: Handl
 def fill_peak_day(stack: Stack, settings: Settings, end: float, rate: float) -> int:
     """A day of ``rate`` contacts/s on the Double-11 curve, hour by hour, via the writer."""
     client = stack.client()
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     pairs = reason_rates()
     groups = [g for gs in SKILL_GROUPS.values() for g in gs]
     start = (int(end) - 86400) // BUCKET_S * BUCKET_S
@@ -146,7 +146,7 @@ def time_refreshes(settings: Settings, stack: Stack, runs: int, gap_s: float) ->
     """Milliseconds of ``runs`` refreshes ``gap_s`` apart: load_wall + build/show (bare
     mode), as a long-running wall does them (the first, cold one is not counted)."""
     client = stack.client()
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     reader = AggregateReader(client, keys, settings)
     service = alert_service(settings, client)
     history = HistoryCache()

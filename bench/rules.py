@@ -190,7 +190,7 @@ def main() -> None:
             "GMD_ROUTING_FILE": str(routing_file(root / "routing.yaml", rx)),
         }
         settings = load_settings(redis_url=url, redis_prefix="bench-rules")
-        keys = Keys(settings.redis_prefix, settings.streams)
+        keys = Keys.from_settings(settings)
         client = connect(url)
         worker = subprocess.Popen([sys.executable, __file__, "--worker"], env=env)
         watcher = AlertWatcher(database_url)

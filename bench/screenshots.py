@@ -55,7 +55,7 @@ def seed_demo(stack: Stack) -> int:
     """A day of traffic and four open alerts (the second acknowledged by a lead)."""
     settings = stack.settings()
     client = stack.client()
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     fill_history(client, keys, settings, end=time.time(), minutes=24 * 60, rate=4)
     service = alert_service(settings, client)
     now = time.time()

@@ -112,7 +112,7 @@ class Result:
 def measure(settings: Settings, client: Any, total: int, chunk: int) -> Result:
     """The three consumers take turns over the same data, ``chunk`` events at a time, so
     a neighbour's load on a shared machine hits them alike.  Each has its own group."""
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     bare = BareConsumer(client, keys, settings.worker.batch_size)
     full = Worker(
         client,
@@ -168,7 +168,7 @@ def _worker_step(worker: Worker) -> Callable[[int], None]:
 def preload_child(url: str, events: int, seed: int, rate: float) -> None:
     """Runs in a child process, so the simulator's memory never counts as the worker's."""
     settings = bench_settings(url, Path(tempfile.gettempdir()), 2000)
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     client = connect(url, timeout_s=60)
     simulator = Simulator(seed=seed, start=time.time() - 86400, rate=rate, duration_s=None)
     writer = FeedWriter(client, keys, maxlen=max(settings.retention.stream_maxlen, events))

@@ -72,7 +72,7 @@ def get_settings() -> Settings:
 
 def get_keys() -> Keys:
     settings = get_settings()
-    return Keys(settings.redis_prefix, settings.streams)
+    return Keys.from_settings(settings)
 
 
 @st.cache_resource(show_spinner=False)

@@ -25,8 +25,11 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from datasources.redis_urls import cluster_nodes
+
 ENV_PREFIX = "GMD_"
 CONFIG_ENV = "GMD_CONFIG"
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 
 
 class ConfigError(Exception):
@@ -34,9 +37,16 @@ class ConfigError(Exception):
 
 
 class StreamNames(BaseModel):
-    """Names of the Redis streams (the key prefix is added by :mod:`datasources.keys`)."""
+    """Names of the Redis streams (the key prefix is added by :mod:`datasources.keys`), and
+    how many partitions each input stream is split into."""
 
     model_config = {"extra": "forbid"}
+
+    partitions: int = Field(1, ge=1, le=256)
+    """Partitions per input stream (:mod:`datasources.partitions`; ``docs/scale.md``): 1
+    keeps one stream per feed and today's key names; more spread the feeds, and every
+    write a batch makes, over a Redis Cluster's masters.  Fixed for a deployment: the
+    readers merge partitions ``0 … N-1``."""
 
     contacts: str = "contacts"
     queue: str = "queue"
@@ -252,8 +262,13 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         assert value is not None
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("expected a URL starting with redis://, rediss:// or unix://")
+        if not value.startswith(("redis://", "rediss://", "unix://", *CLUSTER_SCHEMES)):
+            raise ValueError(
+                "expected a URL starting with redis://, rediss://, unix:// or "
+                "redis+cluster://host:port,host:port"
+            )
+        if value.startswith(CLUSTER_SCHEMES):
+            cluster_nodes(value)  # raises ValueError saying what is wrong
         return value
 
     @field_validator("database_url")
@@ -277,6 +292,11 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"expected an existing file, but {value} does not exist")
         return value
+
+    @property
+    def redis_cluster(self) -> bool:
+        """``GMD_REDIS_URL`` names a Redis Cluster (``redis+cluster://…``)."""
+        return bool(self.redis_url and self.redis_url.startswith(CLUSTER_SCHEMES))
 
     @property
     def effective_database_url(self) -> str:

@@ -234,7 +234,7 @@ class LiveFeed(threading.Thread):
 
     def run(self) -> None:
         settings = self.stack.settings()
-        keys = Keys(settings.redis_prefix, settings.streams)
+        keys = Keys.from_settings(settings)
         client = self.stack.client()
         events = self.simulator.events()
         held: tuple[str, Any] | None = None

@@ -87,4 +87,4 @@ def settings(
 
 @pytest.fixture
 def keys(settings: Settings) -> Keys:
-    return Keys(settings.redis_prefix, settings.streams)
+    return Keys.from_settings(settings)

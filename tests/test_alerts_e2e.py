@@ -126,7 +126,7 @@ def test_simulated_incident_to_ring_escalation_ack_and_resolution(
     events = list(sim.events())
     during = [e for e in events if e[1].ts < ONSET + 150]  # event times are epoch seconds
     after = events[len(during) :]
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     writer = FeedWriter(redis_client, keys, settings.retention.stream_maxlen)
     service = AlertService(settings, make_engine(database_url), redis_client)  # the console's
     fingerprint = f"{incident.series}#spike"

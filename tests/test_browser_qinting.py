@@ -100,7 +100,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         app: App | None = None
         try:
             settings = stack.settings()
-            keys = Keys(settings.redis_prefix, settings.streams)
+            keys = Keys.from_settings(settings)
             client = stack.client()
             writer = FeedWriter(client, keys, maxlen=10_000)
             app = start_app(env, root)

@@ -65,7 +65,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         try:
             settings = stack.settings()
             client = stack.client()
-            keys = Keys(settings.redis_prefix, settings.streams)
+            keys = Keys.from_settings(settings)
             fill_history(client, keys, settings, end=time.time(), minutes=20, rate=6)
             service = alert_service(settings, client)
             now = time.time()

@@ -55,6 +55,9 @@ def test_yaml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ({"redis_prefix": "has space"}, "GMD_REDIS_PREFIX:"),
         ({"no_such_setting": 1}, "GMD_NO_SUCH_SETTING: is not a known setting"),
         ({"routing_file": "/nope/routes.yaml"}, "GMD_ROUTING_FILE: expected an existing file"),
+        ({"redis_url": "redis+cluster://h:1,h"}, "GMD_REDIS_URL: expected host:port for each"),
+        ({"redis_url": "redis+cluster://h:1/2"}, "GMD_REDIS_URL: a Redis Cluster has only"),
+        ({"streams": {"partitions": 0}}, "GMD_STREAMS__PARTITIONS:"),
     ],
 )
 def test_bad_value_names_the_setting(overrides: dict[str, object], named: str) -> None:
@@ -88,6 +91,6 @@ def test_cli_exits_2_with_one_line(command: list[str], tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert lines == [
         "gmd: configuration error: GMD_REDIS_URL: expected a URL starting with redis://, "
-        "rediss:// or unix:// (got 'http://wrong')"
+        "rediss://, unix:// or redis+cluster://host:port,host:port (got 'http://wrong')"
     ]
     assert "Traceback" not in done.stderr

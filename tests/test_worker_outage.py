@@ -46,7 +46,7 @@ def test_worker_rides_out_a_redis_outage_and_stops_warm(
     private_redis: EmbeddedRedis, settings: Settings, tmp_path: Path
 ) -> None:
     own = settings.model_copy(update={"redis_url": private_redis.url})
-    keys = Keys(own.redis_prefix, own.streams)
+    keys = Keys.from_settings(own)
     client = connect(private_redis.url, timeout_s=2)
     publish(client, keys, "contacts", [contact(T0 + 1)])
     stderr = (tmp_path / "worker.err").open("w+b")

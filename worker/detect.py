@@ -84,7 +84,7 @@ class DetectionTicker:
         self.settings = settings
         self.cfg = settings.detection
         self.client = client
-        self.keys = Keys(settings.redis_prefix, settings.streams)
+        self.keys = Keys.from_settings(settings)
         self.reader = AggregateReader(client, self.keys, settings)
         self.name = name or "detector"
         self.detector = Detector(self.cfg, settings.targets)

@@ -118,7 +118,7 @@ class Worker:
         self.client = client
         self.group = group
         self.settings = settings
-        self.keys = Keys(settings.redis_prefix, settings.streams)
+        self.keys = Keys.from_settings(settings)
         self.name = name or default_name()
         self.stages = list(stages)
         self.tickers = list(tickers)

@@ -34,7 +34,7 @@ WORKER_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
     """Every feed stage, in the order they queue their writes."""
-    keys = Keys(settings.redis_prefix, settings.streams)
+    keys = Keys.from_settings(settings)
     return [
         FeedProgressStage(keys),
         AggregationStage(settings, keys, mask_pii),

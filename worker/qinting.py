@@ -45,7 +45,7 @@ class ConversationStage:
 
     @classmethod
     def from_settings(cls, settings: Settings, client: redis.Redis) -> ConversationStage:
-        keys = Keys(settings.redis_prefix, settings.streams)
+        keys = Keys.from_settings(settings)
         return cls(ConversationStore(client, keys, settings.qinting))
 
     def apply(self, feed: str, events: Sequence[Any], writes: BatchWrites) -> None:
@@ -77,7 +77,7 @@ class TranscriptRuleStage:
             rules = load_rules(settings.qinting.rules_file)
         except RuleFileError as exc:
             raise ConfigError(f"GMD_QINTING__RULES_FILE: {exc}") from None
-        keys = Keys(settings.redis_prefix, settings.streams)
+        keys = Keys.from_settings(settings)
         return cls(
             rules,
             keys,

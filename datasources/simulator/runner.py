@@ -230,9 +230,7 @@ def simulate_command(
     labels_path = labels or settings.data_dir / "simulator-labels.jsonl"
     labels_path.parent.mkdir(parents=True, exist_ok=True)
     client = connect(settings.redis_url)
-    writer = FeedWriter(
-        client, Keys(settings.redis_prefix, settings.streams), settings.retention.stream_maxlen
-    )
+    writer = FeedWriter(client, Keys.from_settings(settings), settings.retention.stream_maxlen)
     stopper = Stopper()
     stopper.install()
     began = time.monotonic()
