@@ -261,3 +261,32 @@ def test_live_conversations_come_from_recent_customers_and_some_are_flagged() ->
         assert turns[0].customer_id in customers
         flagged += any(u.speaker.value == "customer" and rules.match(u.text) for u in turns)
     assert 0.01 < flagged / 2000 < 0.06
+
+
+def test_every_incident_has_live_conversations_on_its_topic(
+    day: list[tuple[str, Event]], incidents: list[Incident]
+) -> None:
+    """"Listen to customers on this topic" from any incident finds conversations of its
+    business line (and reason, or skill group) while the incident lasts."""
+    during = [e for f, e in _window(day, ONSET, END) if isinstance(e, Utterance)]
+    topics = {(u.business_line, u.reason, u.skill_group) for u in during}
+    for incident in incidents:
+        on_topic = [
+            t for t in topics
+            if t[0] == incident.business_line
+            and (incident.reason is None or t[1] == incident.reason)
+            and (incident.skill_group is None or t[2] == incident.skill_group)
+        ]  # fmt: skip
+        assert on_topic, incident.id
+
+
+def test_cloud_agents_are_on_duty_at_any_hour() -> None:
+    """Cloud agents work a share of every shift, not only the peaks (a whole quiet hour
+    of the demo once showed 0 of them)."""
+    for start in (MIDNIGHT + 4 * 3600, MORNING):
+        sim = Simulator(seed=3, start=start, rate=10, incidents=0, duration_s=120)
+        snaps = [e for f, e in sim.events() if isinstance(e, QueueSnapshot)]
+        last = [s for s in snaps if s.ts >= start + 115]
+        cloud = sum(s.cloud_agents_available + s.cloud_agents_busy for s in last)
+        inhouse = sum(s.agents_available + s.agents_busy for s in last)
+        assert 0.05 < cloud / (cloud + inhouse) < 0.3

@@ -35,6 +35,9 @@ from datasources.simulator.mix import (
 )
 from datasources.simulator.queues import SkillGroupQueue
 
+TOPIC_CONVERSATION_EVERY_S = 40.0
+"""While an incident lasts, a live conversation about its topic starts about this often
+(besides the usual mix), so "listen to customers on this topic" finds some."""
 REALTIME_INCIDENT_EVERY_S = 750.0
 """Without a duration (live demo), one incident about every 12.5 minutes."""
 REALTIME_HORIZON_S = 7 * 86400.0
@@ -72,6 +75,13 @@ class Simulator:
             random.Random(f"events-{seed}"), f"{seed:x}{int(self.start) % 100000:x}"
         )
         self._np = np.random.default_rng(seed)
+        # Topic conversations draw from their own generators, so adding them leaves
+        # every other event of a seed exactly as it was.
+        self._topics = build.EventBuilder(
+            random.Random(f"topics-{seed}"), f"t{seed:x}{int(self.start) % 100000:x}"
+        )
+        self._topics.recent_customers = self._builder.recent_customers
+        self._topic_np = np.random.default_rng([seed, 7])
         self.queues = {
             group: SkillGroupQueue(group, skill_group_line(group), self._planned(group))
             for groups in SKILL_GROUPS.values()
@@ -183,7 +193,34 @@ class Simulator:
                     line, reason, self._pair_group[index], tick + rng.random()
                 )
             )
+        out.extend(("conversations", u) for u in self._topic_conversations(tick, active))
         return out
+
+    def _topic_conversations(self, tick: float, active: Sequence[Incident]) -> list[Event]:
+        """Conversations about what the active incidents are about (their business line,
+        and their reason or skill group when they have one)."""
+        out: list[Event] = []
+        draws = self._topic_np
+        for incident in active:
+            if draws.random() >= 1.0 / TOPIC_CONVERSATION_EVERY_S:
+                continue
+            pairs = [i for i in range(len(self._pairs)) if self._on_topic(i, incident)]
+            if not pairs:
+                continue
+            weights = self._pair_share[pairs] / self._pair_share[pairs].sum()
+            index = pairs[int(draws.choice(len(pairs), p=weights))]
+            line, reason, _ = self._pairs[index]
+            start = tick + self._topics.rng.random()
+            out += self._topics.conversation(line, reason, self._pair_group[index], start)
+        return out
+
+    def _on_topic(self, index: int, incident: Incident) -> bool:
+        line, reason, _ = self._pairs[index]
+        if line != incident.business_line:
+            return False
+        if incident.kind is AnomalyKind.QUEUE_BREACH:
+            return self._pair_group[index] == incident.skill_group
+        return incident.reason is None or reason == incident.reason
 
     def _voices(self, tick: float, load: float, active: Sequence[Incident]) -> list[Event]:
         storms = {i.business_line: i for i in active if i.kind is AnomalyKind.SENTIMENT_STORM}

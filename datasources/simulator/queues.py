@@ -1,8 +1,8 @@
 """Skill-group queues: where contacts wait when arrivals outrun the agents.
 
-Staffing follows the expected load with a margin (in-house agents up to the group's
-planned headcount, cloud agents filling the peaks, as Alibaba's 云客服 do), so on a
-normal day nobody waits long and pick-up stays above 99.9%.  A queue-breach incident
+Staffing follows the expected load with a margin (cloud agents work a share of every
+shift and everything above the group's planned in-house headcount, as Alibaba's 云客服
+do), so on a normal day nobody waits long and pick-up stays above 99.9%.  A queue-breach incident
 takes most of a group's agents away: waiting and the longest wait grow from the
 first second, and customers start abandoning once their patience runs out.
 """
@@ -24,6 +24,11 @@ slope rather than a one-second burst of pick-ups (which would look like a spike)
 RAMP_DOWN_S: Final = 300.0
 """When the plan asks for fewer agents, they leave over about five minutes (a tick is one
 second), not all in the same second."""
+
+CLOUD_BASE_SHARE: Final = 0.12
+"""Share of every shift's headcount worked by cloud agents (云客服) at any hour: about
+10,000 of some 70,000 agents on a normal Double-11 day, more at the peaks, where the
+cloud takes everything beyond the in-house plan."""
 
 MIN_PATIENCE_S: Final = 20.0
 MEAN_EXTRA_PATIENCE_S: Final = 60.0
@@ -82,8 +87,9 @@ class SkillGroupQueue:
         floor = self.needed if self.waiting else self.needed * (1.0 - 1.0 / RAMP_DOWN_S)
         self.needed = max(float(needed), floor)
         needed = math.ceil(self.needed)
-        self.inhouse = math.floor(min(needed, self.planned_inhouse) * self.capacity)
-        self.cloud = math.floor(max(0, needed - self.planned_inhouse) * self.capacity)
+        inhouse = min(math.floor(needed * (1.0 - CLOUD_BASE_SHARE)), self.planned_inhouse)
+        self.inhouse = math.floor(inhouse * self.capacity)
+        self.cloud = math.floor((needed - inhouse) * self.capacity)
 
     def arrive(self, arrival: float, payload: Any, rng: random.Random) -> None:
         patience = MIN_PATIENCE_S + rng.expovariate(1.0 / MEAN_EXTRA_PATIENCE_S)
