@@ -266,8 +266,8 @@ def test_live_conversations_come_from_recent_customers_and_some_are_flagged() ->
 def test_every_incident_has_live_conversations_on_its_topic(
     day: list[tuple[str, Event]], incidents: list[Incident]
 ) -> None:
-    """"Listen to customers on this topic" from any incident finds conversations of its
-    business line (and reason, or skill group) while the incident lasts."""
+    """Listening to customers on an incident's topic finds conversations of its business
+    line (and reason, or skill group) while the incident lasts."""
     during = [e for f, e in _window(day, ONSET, END) if isinstance(e, Utterance)]
     topics = {(u.business_line, u.reason, u.skill_group) for u in during}
     for incident in incidents:
