@@ -94,6 +94,20 @@ class BatchAggregate:
                 texts[contact_series(e.business_line, e.reason)].append(e.verbatim)
                 texts[contact_series(e.business_line)].append(e.verbatim)
 
+    def add_contact_copies(self, event: ContactEvent, n: int, at: float) -> None:
+        """The counters of ``n`` contacts like ``event`` at time ``at``, in one step (what
+        :meth:`add_contacts` of ``n`` such copies gives, verbatims aside: the
+        simulator's day-shape fill, :mod:`datasources.simulator.history`, has none)."""
+        e = event
+        b = int(at // 10) * 10
+        ok = e.outcome is Outcome.ANSWERED
+        key = (b, e.business_line, e.reason, e.channel, e.skill_group, e.handled_by, ok,
+               ok and e.waited_s <= self.threshold)  # fmt: skip
+        self.contacts[key] = self.contacts.get(key, 0) + n
+        held = self.waits.setdefault((b, e.skill_group, e.business_line), [0.0, 0.0])
+        held[0] += e.waited_s * n
+        held[1] = max(held[1], e.waited_s)
+
     def add_queue(self, events: Iterable[QueueSnapshot]) -> None:
         for e in events:
             key = (int(e.ts // 10) * 10, e.skill_group)

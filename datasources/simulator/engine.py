@@ -105,6 +105,11 @@ class Simulator:
         )
         return math.ceil(self.rate * share * HUMAN_SHARE * HANDLE_TIME_S * STAFFING_MARGIN + 2)
 
+    def pair(self, index: int) -> tuple[str, str, str]:
+        """(business line, reason, skill group) of the pair at ``index`` of the rates."""
+        line, reason, _ = self._pairs[index]
+        return line, reason, self._pair_group[index]
+
     def pair_rates(self, ts: float, active: Sequence[Incident]) -> np.ndarray:
         """Expected contacts per second of every (line, reason) pair at ``ts``."""
         return self._apply(self.rate * load_factor(ts) * self._pair_share, active)

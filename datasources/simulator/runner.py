@@ -1,14 +1,15 @@
 """``gmd simulate``: write simulated traffic to the feed streams.
 
 Three paces: real time (event times are the wall clock — what ``gmd run`` uses for
-a live demo), accelerated (``--speed 60``: an hour a minute, from the Double-11
-midnight unless ``--start`` says otherwise) and ``--fast`` (a whole ``--duration`` as
-fast as Redis takes it, for benchmarks).  No pace writes an event before its time: the
-feed contract refuses events from the future, so an accelerated run that catches up
-with the clock goes on in real time.  Ground truth goes to the labels file: all at
-once in ``--fast``, one line as each incident begins otherwise.  Ctrl-C or SIGTERM
-stops after flushing what was already generated; a Redis outage is waited out
-(:class:`Outbox`).
+a live demo, with ``--history 24h`` starting an empty deployment with the past day:
+see :mod:`datasources.simulator.history`), accelerated (``--speed 60``: an hour a
+minute, from the Double-11 midnight unless ``--start`` says otherwise) and ``--fast``
+(a whole ``--duration`` as fast as Redis takes it, for benchmarks).  No pace writes an
+event before its time: the feed contract refuses events from the future, so an
+accelerated run that catches up with the clock goes on in real time.  Ground truth
+goes to the labels file: all at once in ``--fast``, one line as each incident begins
+otherwise.  Ctrl-C or SIGTERM stops after flushing what was already generated; a
+Redis outage is waited out (:class:`Outbox`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from datasources.feeds import FeedWriter
 from datasources.keys import Keys
 from datasources.redis_conn import connect
 from datasources.schemas import Event, to_epoch_s
+from datasources.settings import Settings
 from datasources.simulator.engine import Simulator
+from datasources.simulator.history import fill_day_shape, has_data, replay_window
 from datasources.simulator.incidents import Incident, write_labels
 from gmd.errors import fail, settings_or_exit
 
@@ -176,6 +179,26 @@ def _append_label(path: Path | None, incident: Incident) -> None:
         out.write(json.dumps(incident.label(), ensure_ascii=False) + "\n")
 
 
+def fill_history(
+    client: redis.Redis, settings: Settings, sim: Simulator, start: float, end: float
+) -> None:
+    """The day's shape before the replay (see :mod:`datasources.simulator.history`)."""
+    if end - start < 60:
+        return
+    began = time.monotonic()
+
+    def progress(share: float) -> None:
+        typer.echo(f"simulate: the past day's shape {share:.0%}", err=True)
+
+    contacts = fill_day_shape(client, settings, sim, start, end, progress)
+    typer.echo(
+        f"simulate: the past day's shape, {contacts:,} contacts in "
+        f"{time.monotonic() - began:.1f} s; replaying from "
+        f"{datetime.fromtimestamp(end, UTC).isoformat(timespec='seconds')} through the feeds",
+        err=True,
+    )
+
+
 def _report(count: int, ts: float) -> None:
     at = datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else "-"
     typer.echo(f"simulate: {count:,} events written, simulated time {at}", err=True)
@@ -209,6 +232,13 @@ def simulate_command(
     labels: Annotated[
         Path | None, typer.Option(help="Where to write ground-truth labels (JSON lines).")
     ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            help="Real time into an empty deployment: start with this much past (24h): "
+            "the day's shape, then the last half hour replayed through the feeds."
+        ),
+    ] = None,
 ) -> None:
     """Feed simulated Double-11 traffic (contacts, queues, voices, conversations) into Redis."""
     settings = settings_or_exit()
@@ -221,16 +251,25 @@ def simulate_command(
             if start
             else (parse_start(FAST_START) if fast or speed > 1 else time.time())
         )
+        history_s = parse_duration(history) if history else 0.0
     except ValueError as exc:
-        fail(f"--duration/--start: {exc}")
+        fail(f"--duration/--start/--history: {exc}")
     if incidents is None and fast and duration_s is not None:
         incidents = max(1, round(INCIDENTS_PER_DAY * duration_s / 86400))
     warmup = LIVE_WARMUP_S if not fast else 1800.0
+    client = connect(settings.redis_url)
+    keys = Keys.from_settings(settings)
+    live = not fast and speed == 1 and start is None
+    shape_until = None
+    if history_s > 0 and live and not has_data(client, keys):
+        start_s = time.time() - min(history_s, replay_window(time.time(), rate))
+        shape_until = start_s
     sim = Simulator(seed, start_s, rate, incidents, duration_s, warmup_s=warmup)
+    if shape_until is not None:
+        fill_history(client, settings, sim, shape_until - history_s, shape_until)
     labels_path = labels or settings.data_dir / "simulator-labels.jsonl"
     labels_path.parent.mkdir(parents=True, exist_ok=True)
-    client = connect(settings.redis_url)
-    writer = FeedWriter(client, Keys.from_settings(settings), settings.retention.stream_maxlen)
+    writer = FeedWriter(client, keys, settings.retention.stream_maxlen)
     stopper = Stopper()
     stopper.install()
     began = time.monotonic()
