@@ -20,6 +20,7 @@ import typer
 
 from datasources.redis_conn import EmbeddedRedis, RedisUnavailable, wait_for
 from gmd.errors import fail, settings_or_exit
+from gmd.prefill import report_prefill
 from gmd.supervisor import Child, Supervisor, child_env
 
 log = logging.getLogger("gmd.run")
@@ -60,6 +61,9 @@ def run_command(
     ] = True,
     speed: Annotated[float, typer.Option(help="Simulated clock speed (1 = real time).")] = 1.0,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes sharing the feeds.")] = 1,
+    history: Annotated[
+        str, typer.Option(help="Past to simulate first into an empty data dir (0: none).")
+    ] = "24h",
 ) -> None:
     """Run the whole product: Redis, database, worker, simulator and the war room on PORT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s gmd run: %(message)s")
@@ -100,7 +104,8 @@ def run_command(
         for n in range(1, workers + 1)
     ]
     if simulate:
-        children.append(Child("simulator", [*gmd, "simulate", "--speed", str(speed)], logs, env))
+        argv = [*gmd, "simulate", "--speed", str(speed), "--history", history]
+        children.append(Child("simulator", argv, logs, env))
     children.append(
         Child(
             "web",
@@ -132,6 +137,8 @@ def run_command(
         supervisor.start_all()
         if _wait_healthy(host, port, supervisor, timeout_s=60):
             log.info("Guangmingding is up: http://localhost:%s  (logs in %s)", port, logs)
+        if simulate and history not in ("0", "0s") and speed == 1:
+            report_prefill(redis_url, settings, lambda: supervisor.stopping)
         code = supervisor.watch()
     finally:
         supervisor.stop_all()
