@@ -8,7 +8,7 @@ wait), so it is tested with a table and shared by the wall and the benchmark.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,8 +43,17 @@ def _seconds(value: float) -> str:
     return f"{int(value // 60)}m{int(value % 60):02d}s"
 
 
-def _at_least(target: float, warn_gap: float) -> Callable[[float], Status]:
-    def judge(value: float) -> Status:
+Figures = Mapping[str, object]
+Judge = Callable[[float, Figures], Status]
+
+WAITING_PER_AGENT = 0.05
+"""Customers waiting per agent on duty (in-house and cloud) still green: with every
+agent busy, a queue that long is taken within seconds of the next agents freeing up."""
+WAITING_WARN_FACTOR = 3.0
+
+
+def _at_least(target: float, warn_gap: float) -> Judge:
+    def judge(value: float, _figures: Figures) -> Status:
         if value >= target:
             return Status.GOOD
         return Status.WARN if value >= target - warn_gap else Status.BAD
@@ -52,13 +61,22 @@ def _at_least(target: float, warn_gap: float) -> Callable[[float], Status]:
     return judge
 
 
-def _at_most(target: float, warn_factor: float) -> Callable[[float], Status]:
-    def judge(value: float) -> Status:
+def _at_most(target: float, warn_factor: float) -> Judge:
+    def judge(value: float, _figures: Figures) -> Status:
         if value <= target:
             return Status.GOOD
         return Status.WARN if value <= target * warn_factor else Status.BAD
 
     return judge
+
+
+def _waiting(value: float, figures: Figures) -> Status:
+    """Waiting customers against the staff on duty (so a one-line view and the whole
+    deployment are judged alike); plain while the staff is unknown."""
+    staff = sum(_usable(figures.get(k)) or 0.0 for k in ("agents_on_duty", "cloud_agents_on_duty"))
+    if staff <= 0:
+        return Status.PLAIN
+    return _at_most(WAITING_PER_AGENT * staff, WAITING_WARN_FACTOR)(value, figures)
 
 
 @dataclass(frozen=True)
@@ -67,8 +85,11 @@ class KpiSpec:
 
     key: str
     fmt: Callable[[float], str]
-    judge: Callable[[float], Status] | None = None
+    judge: Judge | None = None
     target_text: str | None = None
+    """The target as figures, the same in every language (``None``: see ``target_key``)."""
+    target_key: str | None = None
+    """A glossary key for a target said in words."""
 
 
 def kpi_specs(targets: Targets) -> list[KpiSpec]:
@@ -88,7 +109,7 @@ def kpi_specs(targets: Targets) -> list[KpiSpec]:
             _at_least(targets.service_level, 0.10),
             f"{_pct(targets.service_level)} / {targets.service_level_threshold_s:.0f}s",
         ),
-        KpiSpec("waiting_now", _count),
+        KpiSpec("waiting_now", _count, _waiting, target_key="kpi.waiting_target"),
         KpiSpec(
             "longest_wait_s",
             _seconds,
@@ -111,10 +132,19 @@ def _usable(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def evaluate(spec: KpiSpec, value: object) -> tuple[str, Status]:
-    """The tile's text and colour; "—" and MISSING when there is no figure yet."""
-    number = _usable(value)
+def evaluate(spec: KpiSpec, figures: Figures) -> tuple[str, Status]:
+    """The tile's text and colour from the snapshot's figures; "—" and MISSING when
+    there is no figure yet."""
+    number = _usable(figures.get(spec.key))
     if number is None:
         return "—", Status.MISSING
-    status = spec.judge(number) if spec.judge else Status.PLAIN
+    status = spec.judge(number, figures) if spec.judge else Status.PLAIN
     return spec.fmt(number), status
+
+
+def format_figure(key: str, value: float) -> str:
+    """A KPI-named figure written as its tile writes it (a queue breach's metric)."""
+    formats: dict[str, Callable[[float], str]] = {
+        "pickup_rate": _pct, "service_level": _pct, "longest_wait_s": _seconds,
+    }  # fmt: skip
+    return formats.get(key, _rate)(value)

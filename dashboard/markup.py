@@ -89,7 +89,8 @@ def obstacle_card_html(
     severity: str,
     severity_label: str,
     title: str,
-    ratio_text: str,
+    impact_text: str,
+    detail_text: str,
     since_text: str,
     ack_text: str,
     acknowledged: bool,
@@ -97,7 +98,8 @@ def obstacle_card_html(
     verbatims: Sequence[str],
     alert_id: str,
 ) -> str:
-    """One experience obstacle: what, how big, since when, whose words, who acted."""
+    """One experience obstacle: what, how many customers, since when, whose words, who
+    acted."""
     colour = SEVERITY_COLOURS.get(severity, "#5dade2")
     quotes = "".join(f'<div class="gmd-verbatim">“{plain(v, 90)}”</div>' for v in verbatims)
     ack_class = "gmd-acked" if acknowledged else "gmd-unacked"
@@ -107,21 +109,68 @@ def obstacle_card_html(
         f'<div class="gmd-card-head"><span class="gmd-sev" style="background:{colour}">'
         f"{plain(severity_label)}</span>"
         f'<span class="gmd-card-title">{plain(title)}</span>'
-        f'<span class="gmd-card-ratio" style="color:{colour}">{plain(ratio_text)}</span></div>'
-        f'<div class="gmd-card-meta">{plain(since_text)} · '
-        f'<span class="{ack_class}">{plain(ack_text)}</span></div>'
+        f'<span class="gmd-card-impact" style="color:{colour}">{plain(impact_text)}</span></div>'
+        f'<div class="gmd-card-meta"><span class="gmd-card-detail">{plain(detail_text)}</span>'
+        f'{plain(since_text)} · <span class="{ack_class}">{plain(ack_text)}</span></div>'
         f'<div class="gmd-card-body"><div class="gmd-card-quotes">{quotes}</div>'
         f"{sparkline_svg(trend, colour, width=120, height=40)}</div></div>"
     )
 
 
+def conversation_row_html(
+    *,
+    severity: str,
+    title: str,
+    excerpt: str,
+    time_text: str,
+    acknowledged: bool,
+    alert_id: str,
+) -> str:
+    """One single-conversation risk in the compact strip: one line, no chart."""
+    colour = SEVERITY_COLOURS.get(severity, "#5dade2")
+    ack_class = "gmd-acked" if acknowledged else "gmd-unacked"
+    return (
+        f'<div class="gmd-convo" data-alert="{plain(alert_id)}" '
+        f'data-acknowledged="{str(acknowledged).lower()}">'
+        f'<i class="gmd-dot" style="background:{colour}"></i>'
+        f'<span class="gmd-convo-time {ack_class}">{plain(time_text)}</span>'
+        f'<span class="gmd-convo-title">{plain(title)}</span>'
+        f'<span class="gmd-convo-text">“{plain(excerpt, 80)}”</span></div>'
+    )
+
+
+def headline_html(state: str, verdict: str, chips: Sequence[tuple[str, str, int, str]]) -> str:
+    """The wall's answer to "is anything on fire, and is someone on it": a verdict in
+    the state's colour and the counts behind it, chips of (key, label, count, colour)."""
+    items = "".join(
+        f'<span class="gmd-chip" data-count="{plain(key)}" style="border-color:{colour}">'
+        f'<b style="color:{colour}">{count}</b> {plain(label)}</span>'
+        for key, label, count, colour in chips
+    )
+    return (
+        f'<div class="gmd-headline" data-testid="gmd-headline" data-state="{plain(state)}" '
+        f'style="border-color:{HEADLINE_COLOURS.get(state, "#5dade2")}">'
+        f'<span class="gmd-verdict" style="color:{HEADLINE_COLOURS.get(state, "#dfe6ee")}">'
+        f'{plain(verdict)}</span><span class="gmd-chips">{items}</span></div>'
+    )
+
+
 def banner_html(kind: str, text: str) -> str:
-    """A one-line banner; ``kind`` is ``stale`` (amber) or ``down`` (red)."""
+    """A one-line banner: ``stale`` (amber), ``down`` (red) or ``behind`` (blue)."""
     return f'<div class="gmd-banner gmd-banner-{kind}" data-banner="{kind}">⚠ {plain(text)}</div>'
 
 
-def voice_line_html(source: str, time_text: str, text: str) -> str:
+def voice_line_html(source: str, time_text: str, text: str, line: str = "") -> str:
     return (
-        f'<div class="gmd-voice"><span class="gmd-voice-meta">{plain(time_text)} · '
+        f'<div class="gmd-voice" data-line="{plain(line)}">'
+        f'<span class="gmd-voice-meta">{plain(time_text)} · '
         f"{plain(source)}</span> {plain(text, 120)}</div>"
     )
+
+
+HEADLINE_COLOURS: dict[str, str] = {
+    "fire": "#ff4d4f",
+    "waiting": "#ff8c1a",
+    "handled": "#2ecc71",
+    "clear": "#2ecc71",
+}

@@ -20,7 +20,7 @@ def page_setup(role: Role | str, *, kiosk_allowed: bool = False) -> tuple[User, 
     freeze_heap()
     settings = get_settings()
     kiosk = kiosk_allowed and theme.is_kiosk()
-    theme.apply(kiosk)
+    theme.apply(kiosk, wall=kiosk_allowed)
     user = require_role(role, kiosk_allowed=kiosk_allowed)
     if not kiosk:
         language_switch(settings.language)

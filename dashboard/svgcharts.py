@@ -1,11 +1,14 @@
-"""The wall's charts as SVG images, drawn on the server.
+"""The wall's charts: geometry as an SVG picture, every word and number as HTML.
 
 A wall nobody touches needs no hover or zoom, and fifty walls refreshing every few
-seconds must not cost fifty Plotly payloads, validations and browser re-layouts.
-So the wall's three charts are SVG pictures inside the wall's one HTML block (as
-``data:`` images: Streamlit's HTML sanitiser drops inline ``<svg>``): one element,
-one message per refresh, nothing to flicker.  Every label passes through
-:func:`dashboard.markup.plain`.  (The console and review keep interactive Plotly.)
+seconds must not cost fifty Plotly payloads.  So a chart is one ``<img>`` holding an
+SVG data URI (Streamlit's HTML sanitiser drops inline ``<svg>``) for the lines and
+areas, stretched to the box the layout gives it, and HTML labels placed over it in
+percent of that box.  Text is not drawn inside the SVG on purpose: an SVG image
+cannot use the page's web fonts (Chinese would need fonts on the kiosk's own
+machine) and its text would shrink with the picture (axis labels of ~10 px at
+1920x1080); as HTML it uses the fonts the app serves and the sizes the stylesheet
+sets for a room.  Every label passes through :func:`dashboard.markup.plain`.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dashboard.markup import plain
 
-FONT = 'font-family="Noto Sans CJK SC, Source Sans Pro, sans-serif"'
 GRID = "#222b38"
-TEXT = "#aab4c3"
+VIEW_W = 1000.0
+VIEW_H = 100.0
 
 
 @dataclass(frozen=True)
@@ -30,29 +33,6 @@ class Line:
     fill: bool = False
 
 
-@dataclass(frozen=True)
-class Frame:
-    """Plot area inside a ``width`` x ``height`` picture, with margins for labels."""
-
-    width: int
-    height: int
-    left: int = 46
-    right: int = 24
-    top: int = 16
-    bottom: int = 22
-    y_max: float = 1.0
-    x_count: int = 2
-    parts: list[str] = field(default_factory=list)
-
-    def x(self, index: float) -> float:
-        span = max(self.x_count - 1, 1)
-        return self.left + index / span * (self.width - self.left - self.right)
-
-    def y(self, value: float) -> float:
-        usable = self.height - self.top - self.bottom
-        return self.top + usable - value / self.y_max * usable
-
-
 def nice_max(value: float) -> float:
     """A round axis top at or above ``value`` (1, 2, 2.5, 5 x 10^k)."""
     if value <= 0:
@@ -61,98 +41,104 @@ def nice_max(value: float) -> float:
     return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value))
 
 
+def grid_steps(top: float) -> int:
+    """Grid lines at round values: 2 → 0.5 steps (4), 1, 2.5 and 5 → fifths."""
+    mantissa = top / 10 ** math.floor(math.log10(top))
+    return 4 if round(mantissa) == 2 and mantissa < 2.4 else 5
+
+
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
-def _image(frame: Frame, css_class: str) -> str:
+def _picture(parts: Sequence[str]) -> str:
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width} {frame.height}" '
-        f'{FONT} font-size="12">' + "".join(frame.parts) + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {VIEW_W:.0f} {VIEW_H:.0f}" '
+        f'preserveAspectRatio="none">' + "".join(parts) + "</svg>"
     )
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img class="gmd-chart {css_class}" alt="" src="data:image/svg+xml;base64,{data}"/>'
+    return f'<img class="gmd-plot-img" alt="" src="data:image/svg+xml;base64,{data}"/>'
 
 
-def _y_grid(frame: Frame, suffix: str) -> None:
-    for step in range(6):
-        value = frame.y_max * step / 5
-        y = frame.y(value)
-        frame.parts.append(
-            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="{GRID}"/><text x="{frame.left - 6}" y="{y + 4:.1f}" fill="{TEXT}" '
-            f'text-anchor="end">{plain(_fmt(value) + suffix)}</text>'
-        )
+def _label(css: str, left: float, top: float, text: str, colour: str | None = None) -> str:
+    style = f"left:{left:.2f}%;top:{top:.2f}%" + (f";color:{colour}" if colour else "")
+    return f'<span class="{css}" style="{style}">{plain(text)}</span>'
 
 
 def line_chart(
     lines: Sequence[Line],
     x_ticks: Sequence[tuple[float, str]],
     *,
-    width: int,
-    height: int,
     suffix: str = "",
     markers: Sequence[tuple[float, str]] = (),
     css_class: str = "",
 ) -> str:
     """Lines (or filled areas) over a shared x axis; ``markers`` are (x index, colour)
-    triangles along the top (alert onsets)."""
-    count = max((len(line.values) for line in lines), default=0)
+    triangles along the top (alert onsets).  The box's size comes from the stylesheet."""
+    count = max(max((len(line.values) for line in lines), default=0), 2)
     peak = max((v for line in lines for v in line.values if v is not None), default=0.0)
-    frame = Frame(width, height, y_max=nice_max(peak * 1.05), x_count=max(count, 2))
-    _y_grid(frame, suffix)
-    for index, text in x_ticks:
-        frame.parts.append(
-            f'<text x="{frame.x(index):.1f}" y="{height - 6}" fill="{TEXT}" '
-            f'text-anchor="middle">{plain(text)}</text>'
+    top = nice_max(peak * 1.05)
+
+    def x(index: float) -> float:
+        return index / (count - 1) * VIEW_W
+
+    def y(value: float) -> float:
+        return VIEW_H - value / top * VIEW_H
+
+    parts: list[str] = []
+    labels: list[str] = []
+    steps = grid_steps(top)
+    for step in range(steps + 1):
+        value = top * step / steps
+        parts.append(
+            f'<line x1="0" x2="{VIEW_W:.0f}" y1="{y(value):.2f}" y2="{y(value):.2f}" '
+            f'stroke="{GRID}" vector-effect="non-scaling-stroke"/>'
         )
-    base = frame.y(0)
+        labels.append(_label("gmd-ylabel", 0, y(value), _fmt(value) + suffix))
+    for index, text in x_ticks:
+        labels.append(_label("gmd-xlabel", x(index) / VIEW_W * 100, 100, text))
     for line in lines:
-        points = [(frame.x(i), frame.y(v)) for i, v in enumerate(line.values) if v is not None]
+        points = [(x(i), y(v)) for i, v in enumerate(line.values) if v is not None]
         if len(points) < 2:
             continue
-        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        coords = " ".join(f"{px:.1f},{py:.2f}" for px, py in points)
         if line.fill:
-            area = f"{points[0][0]:.1f},{base:.1f} {coords} {points[-1][0]:.1f},{base:.1f}"
-            frame.parts.append(f'<polygon points="{area}" fill="{line.colour}" opacity="0.35"/>')
-        frame.parts.append(
-            f'<polyline points="{coords}" fill="none" stroke="{line.colour}" stroke-width="2"/>'
+            area = f"{points[0][0]:.1f},{VIEW_H:.0f} {coords} {points[-1][0]:.1f},{VIEW_H:.0f}"
+            parts.append(f'<polygon points="{area}" fill="{line.colour}" opacity="0.35"/>')
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{line.colour}" stroke-width="3" '
+            'vector-effect="non-scaling-stroke" stroke-linejoin="round"/>'
         )
     for index, colour in markers:
-        x = frame.x(index)
-        frame.parts.append(
-            f'<polygon points="{x - 6:.1f},2 {x + 6:.1f},2 {x:.1f},12" fill="{colour}"/>'
-        )
-    return _image(frame, css_class)
+        labels.append(_label("gmd-marker", x(index) / VIEW_W * 100, 0, "▼", colour))
+    return (
+        f'<div class="gmd-plot {css_class}"><div class="gmd-plot-area">'
+        + _picture(parts)
+        + "".join(labels)
+        + "</div></div>"
+    )
 
 
 def stacked_bars(
     rows: Sequence[tuple[str, float, float]],
     *,
-    width: int,
-    height: int,
     colours: tuple[str, str] = ("#5dade2", "#ec7063"),
     css_class: str = "",
 ) -> str:
-    """Horizontal bars, one per (label, first part, second part), largest first."""
+    """Horizontal bars, one per (label, first part, second part), largest first, as
+    HTML rows (name, two coloured parts, total)."""
     ordered = sorted(rows, key=lambda r: r[1] + r[2], reverse=True)
-    frame = Frame(width, height, left=90, right=50, bottom=4, top=4)
     top = max((a + b for _, a, b in ordered), default=0.0) or 1.0
-    slot = (height - frame.top - frame.bottom) / max(len(ordered), 1)
-    usable = width - frame.left - frame.right
-    for i, (name, first, second) in enumerate(ordered):
-        y = frame.top + i * slot + slot * 0.15
-        w1, w2 = first / top * usable, second / top * usable
-        frame.parts.append(
-            f'<text x="{frame.left - 6}" y="{y + slot * 0.5:.1f}" fill="{TEXT}" '
-            f'text-anchor="end">{plain(name)}</text>'
-            f'<rect x="{frame.left}" y="{y:.1f}" width="{w1:.1f}" height="{slot * 0.7:.1f}" '
-            f'fill="{colours[0]}"/><rect x="{frame.left + w1:.1f}" y="{y:.1f}" '
-            f'width="{w2:.1f}" height="{slot * 0.7:.1f}" fill="{colours[1]}"/>'
-            f'<text x="{frame.left + w1 + w2 + 4:.1f}" y="{y + slot * 0.5:.1f}" '
-            f'fill="{TEXT}">{plain(_fmt(first + second))}</text>'
+    out = []
+    for name, first, second in ordered:
+        w1, w2 = first / top * 100, second / top * 100
+        out.append(
+            f'<div class="gmd-bar"><span class="gmd-bar-name">{plain(name)}</span>'
+            f'<span class="gmd-bar-track"><i style="width:{w1:.1f}%;background:{colours[0]}">'
+            f'</i><i style="width:{w2:.1f}%;background:{colours[1]}"></i></span>'
+            f'<span class="gmd-bar-total">{plain(_fmt(first + second))}</span></div>'
         )
-    return _image(frame, css_class)
+    return f'<div class="gmd-bars {css_class}">' + "".join(out) + "</div>"
 
 
 def legend_html(items: Sequence[tuple[str, str]]) -> str:

@@ -1,5 +1,5 @@
 """The wall's three charts (contacts by line over the day, negative share, volume by
-source) from a snapshot's aggregate frames, drawn as SVG by :mod:`dashboard.svgcharts`.
+source) from a snapshot's aggregate frames, drawn by :mod:`dashboard.svgcharts`.
 
 The data work is a few ``groupby`` calls over at most a day of minute rows; the day
 chart is binned to five minutes, so the picture is the same size at any traffic.
@@ -21,6 +21,11 @@ TICK_STEPS_S = (600, 1800, 3600, 7200, 10800)
 DAY_S = 24 * 3600
 
 
+def empty(css_class: str) -> str:
+    """A chart's box with a dash: the wall keeps its layout before data arrives."""
+    return f'<div class="gmd-chart {css_class} gmd-empty">—</div>'
+
+
 def time_ticks(
     starts: Sequence[int], bin_s: int, tz: str, most: int = 8
 ) -> list[tuple[float, str]]:
@@ -39,11 +44,12 @@ def time_ticks(
 
 
 def contacts_chart(snapshot: WallSnapshot, lang: str, tz: str, bin_s: int = 300) -> str:
-    """Contacts per minute by business line, 24 h, with alert onsets as triangles."""
+    """Contacts per minute by business line, 24 h, with alert onsets as triangles
+    (the snapshot of a one-line view holds that line only)."""
     frame = snapshot.contacts
     wide = per_minute_by_line(frame, bin_s) if not frame.empty else pd.DataFrame()
     if wide.empty:
-        return '<div class="gmd-empty">—</div>'
+        return empty("gmd-chart-contacts")
     last = int(wide.index[-1])
     starts = list(range(last - (DAY_S // bin_s - 1) * bin_s, last + 1, bin_s))
     wide = wide.reindex(starts)  # a fixed 24 h axis: the same picture at any hour
@@ -61,8 +67,8 @@ def contacts_chart(snapshot: WallSnapshot, lang: str, tz: str, bin_s: int = 300)
     ]
     legend = svgcharts.legend_html([(line.name, line.colour) for line in lines])
     chart = svgcharts.line_chart(
-        lines, time_ticks(starts, bin_s, tz), width=1880, height=230, markers=markers,
-        css_class="gmd-chart-contacts",
+        lines, time_ticks(starts, bin_s, tz), markers=markers,
+        css_class="gmd-chart gmd-chart-contacts",
     )  # fmt: skip
     return legend + chart
 
@@ -71,15 +77,15 @@ def voices_share_chart(snapshot: WallSnapshot, tz: str) -> str:
     """Share of negative external voices per minute, last hour."""
     frame = snapshot.voices
     if frame.empty:
-        return '<div class="gmd-empty">—</div>'
+        return empty("gmd-chart-share")
     per_minute = frame.groupby(epoch_seconds(frame["time"]).to_numpy())[["negative", "total"]].sum()
     totals = per_minute["total"].where(per_minute["total"] > 0)
     share = (per_minute["negative"] / totals).fillna(0.0) * 100
     starts = [int(s) for s in per_minute.index]
     line = svgcharts.Line("negative", "#ec7063", share.round(1).tolist(), fill=True)
     return svgcharts.line_chart(
-        [line], time_ticks(starts, 60, tz), width=740, height=130, suffix="%",
-        css_class="gmd-chart-share",
+        [line], time_ticks(starts, 60, tz, most=5), suffix="%",
+        css_class="gmd-chart gmd-chart-share",
     )  # fmt: skip
 
 
@@ -87,10 +93,10 @@ def voices_sources_chart(snapshot: WallSnapshot, lang: str) -> str:
     """Voices by source in the last hour: not negative (blue) and negative (red)."""
     frame = snapshot.voices
     if frame.empty:
-        return '<div class="gmd-empty">—</div>'
+        return empty("gmd-chart-sources")
     sums = frame.groupby("source")[["total", "negative"]].sum()
     rows = [
         (label("source", str(code), lang), float(r.total - r.negative), float(r.negative))
         for code, r in sums.iterrows()
     ]
-    return svgcharts.stacked_bars(rows, width=740, height=150, css_class="gmd-chart-sources")
+    return svgcharts.stacked_bars(rows, css_class="gmd-chart gmd-chart-sources")

@@ -13,18 +13,32 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 
 from alerts.views import AlertView
 from dashboard.history import HistoryCache
+from dashboard.obstacles import (
+    SINGLE_CONVERSATION_KINDS,
+    Headline,
+    Obstacle,
+    headline_of,
+    rank_obstacles,
+    severity_rank,
+    to_obstacle,
+)
 from datasources.aggregates import FeedFreshness, KpiSnapshot, VoiceSample
+
+__all__ = ["Obstacle", "WallSnapshot", "load_wall", "severity_rank", "to_obstacle"]
+"""``Obstacle``, ``severity_rank`` and ``to_obstacle`` live in :mod:`dashboard.obstacles`;
+the console imports them from here too."""
 
 FEEDS: tuple[str, ...] = ("contacts", "queue", "voices")
 """The feeds the wall depends on; each gets a banner when it goes stale."""
 
 OBSTACLE_STATUSES: tuple[str, ...] = ("open", "acknowledged")
+NEGATIVE_VOICES_SHOWN = 5
 
 
 class AggregateSource(Protocol):
@@ -35,8 +49,13 @@ class AggregateSource(Protocol):
     def contacts_by_business_line(
         self, hours: float = 24, resolution: str = "1m"
     ) -> pd.DataFrame: ...
-    def voices_summary(self, minutes: int = 60) -> pd.DataFrame: ...
-    def latest_negative_voices(self, n: int = 10) -> list[VoiceSample]: ...
+    def voices_summary(
+        self, minutes: int = 60, business_line: str | None = None
+    ) -> pd.DataFrame: ...
+    def latest_negative_voices(
+        self, n: int = 10, business_line: str | None = None
+    ) -> list[VoiceSample]: ...
+    def waiting_by_group(self) -> dict[str, float]: ...
 
 
 class AlertSource(Protocol):
@@ -58,28 +77,6 @@ class FeedState:
     stale: bool
 
 
-@dataclass(frozen=True)
-class Obstacle:
-    """An open alert as the wall shows it (masked words, who acknowledged)."""
-
-    alert_id: int
-    severity: str
-    kind: str
-    business_line: str | None
-    reason: str | None
-    series: str
-    ratio: float | None
-    onset: float
-    status: str
-    acked_by: str | None
-    acked_at: float | None
-    trend: list[float]
-    verbatims: list[str]
-    metric: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
-    """What a rule or the detector attached (a flag's rule names the card)."""
-
-
 @dataclass
 class WallSnapshot:
     taken_wall: float
@@ -90,11 +87,16 @@ class WallSnapshot:
     kpi_history: pd.DataFrame
     feeds: list[FeedState]
     obstacles: list[Obstacle]
+    """Line-wide obstacles, largest impact first, at most ``obstacles_max``."""
     voices: pd.DataFrame
     negative_voices: list[VoiceSample]
     contacts: pd.DataFrame
     onsets: list[tuple[float, str, str]] = field(default_factory=list)
     """(onset epoch seconds, business line, severity) of today's alerts."""
+    conversations: list[Obstacle] = field(default_factory=list)
+    """Single-conversation risks (transcript flags, bells), newest first."""
+    headline: Headline = field(default_factory=lambda: headline_of([]))
+    """Counts over every open obstacle of the view, shown or not."""
 
 
 def feed_states(
@@ -110,44 +112,17 @@ def feed_states(
     return states
 
 
-def severity_rank(severity: str) -> int:
-    order = ("critical", "major", "minor", "info")
-    return order.index(severity) if severity in order else len(order)
-
-
-def to_obstacle(alert: AlertView, verbatims_n: int) -> Obstacle:
-    return Obstacle(
-        alert_id=alert.id,
-        severity=alert.severity,
-        kind=alert.kind,
-        business_line=alert.business_line,
-        reason=alert.reason,
-        series=alert.series,
-        ratio=alert.observed / alert.expected if alert.expected > 0 else None,
-        onset=alert.onset,
-        status=alert.status,
-        acked_by=alert.acked_by,
-        acked_at=alert.acked_at,
-        trend=[float(v) for v in alert.trend][-60:],
-        verbatims=[str(v) for v in alert.verbatims][:verbatims_n],
-        metric=alert.metric,
-        detail=dict(alert.detail),
-    )
-
-
-def rank_obstacles(obstacles: list[Obstacle]) -> list[Obstacle]:
-    """Most severe first, then unacknowledged before acknowledged, then largest."""
-    return sorted(
-        obstacles,
-        key=lambda o: (severity_rank(o.severity), o.status != "open", -(o.ratio or 0.0)),
-    )
-
-
 def load_obstacles(
-    alerts: AlertSource, business_line: str | None, limit: int, verbatims_n: int
+    reader: AggregateSource,
+    alerts: AlertSource,
+    business_line: str | None,
+    verbatims_n: int,
 ) -> list[Obstacle]:
+    """Every open or acknowledged alert of the view, ranked by impact (a queue breach's
+    impact needs the customers queueing in its group: one more read, only then)."""
     found = alerts.list_alerts(status=OBSTACLE_STATUSES, business_line=business_line, limit=200)
-    return rank_obstacles([to_obstacle(a, verbatims_n) for a in found])[:limit]
+    waiting = reader.waiting_by_group() if any(a.kind == "queue_breach" for a in found) else {}
+    return rank_obstacles([to_obstacle(a, verbatims_n, waiting) for a in found])
 
 
 def load_onsets(alerts: AlertSource, since: float) -> list[tuple[float, str, str]]:
@@ -155,7 +130,7 @@ def load_onsets(alerts: AlertSource, since: float) -> list[tuple[float, str, str
     return [
         (a.onset, a.business_line or "", a.severity)
         for a in alerts.list_alerts(since=since, limit=500)
-        if a.onset >= since
+        if a.onset >= since and a.kind not in SINGLE_CONVERSATION_KINDS
     ]
 
 
@@ -180,13 +155,19 @@ def load_wall(
         lambda m: reader.kpi_history(minutes=m, business_line=line),
         lambda: reader.kpi_history(minutes=60, business_line=line),
     )
-    voices = history.frame("voices", None, 60).update(
-        lambda m: reader.voices_summary(minutes=m), lambda: reader.voices_summary(minutes=60)
+    voices = history.frame("voices", line, 60).update(
+        lambda m: reader.voices_summary(minutes=m, business_line=line),
+        lambda: reader.voices_summary(minutes=60, business_line=line),
     )
     contacts = history.frame("contacts", None, 24 * 60).update(
         lambda m: reader.contacts_by_business_line(hours=m / 60, resolution="1m"),
         lambda: reader.contacts_by_business_line(hours=24, resolution="1m"),
     )
+    if line is not None:  # one line's view: that line's curve only
+        contacts = contacts[contacts["business_line"] == line]
+    everything = load_obstacles(reader, alerts, line, verbatims_n)
+    wide = [o for o in everything if not o.single_conversation]
+    single = sorted((o for o in everything if o.single_conversation), key=lambda o: -o.onset)
     return WallSnapshot(
         taken_wall=now_wall,
         data_now=data_now,
@@ -194,9 +175,12 @@ def load_wall(
         kpis=reader.kpis(business_line=line).as_dict(),
         kpi_history=kpi_history,
         feeds=feed_states(reader.freshness(), now_wall, stale_after_s),
-        obstacles=load_obstacles(alerts, line, obstacles_max, verbatims_n),
+        obstacles=wide[:obstacles_max],
         voices=voices,
-        negative_voices=reader.latest_negative_voices(5),
+        negative_voices=reader.latest_negative_voices(NEGATIVE_VOICES_SHOWN, line),
         contacts=contacts,
-        onsets=load_onsets(alerts, (data_now or now_wall) - 24 * 3600),
-    )
+        onsets=[o for o in load_onsets(alerts, (data_now or now_wall) - 24 * 3600)
+                if line is None or o[1] == line],
+        conversations=single,
+        headline=headline_of(everything),
+    )  # fmt: skip

@@ -11,8 +11,6 @@ them inert.
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -21,17 +19,15 @@ from dashboard.alert_words import alert_title
 from dashboard.i18n import Language, duration, translate
 from dashboard.kpis import evaluate, kpi_specs
 from dashboard.wall_data import FeedState, Obstacle, WallSnapshot
+from dashboard.wall_panels import (
+    clock,
+    conversations_html,
+    headline,
+    obstacles_html,
+    panel_title,
+)
 from datasources.catalog import label
 from datasources.settings import Settings
-
-
-def clock(ts: float, tz: str, fmt: str = "%H:%M:%S") -> str:
-    """``ts`` on the wall's clock; a time no calendar holds (a corrupt watermark) is a dash,
-    never an application error on every wall."""
-    try:
-        return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime(fmt)
-    except (OverflowError, OSError, ValueError):
-        return "—"
 
 
 def view_name(business_line: str | None, lang: Language) -> str:
@@ -45,7 +41,7 @@ def view_name(business_line: str | None, lang: Language) -> str:
 def header_html(snapshot: WallSnapshot | None, view: str | None, lang: Language, tz: str) -> str:
     stamp = snapshot.data_now if snapshot and snapshot.data_now else time.time()
     return (
-        '<div style="display:flex;justify-content:space-between;align-items:baseline">'
+        '<div class="gmd-header">'
         f'<span class="gmd-title">{markup.plain(translate("app.title", lang))} · '
         f"{markup.plain(view_name(view, lang))}</span>"
         f'<span class="gmd-clock" data-testid="gmd-clock">'
@@ -54,10 +50,21 @@ def header_html(snapshot: WallSnapshot | None, view: str | None, lang: Language,
     )
 
 
+BEHIND_AFTER_S = 120.0
+"""Data older than this while every feed is fresh: the worker is catching up (the
+past day being filled on a fresh ``gmd run``, or a backlog)."""
+
+
 def banners_html(
-    feeds: list[FeedState], outage: tuple[float, str] | None, lang: Language, tz: str
+    feeds: list[FeedState],
+    outage: tuple[float, str] | None,
+    lang: Language,
+    tz: str,
+    data_now: float | None = None,
+    now: float | None = None,
 ) -> str:
-    """One line per stale feed, or one red line while Redis/the database is down."""
+    """One line per stale feed, or one red line while Redis/the database is down, or
+    one blue line while the data is catching up with the clock."""
     parts = []
     if outage is not None:
         since, part = outage
@@ -75,6 +82,12 @@ def banners_html(
                     "banner.stale", lang, feed=name, time=clock(feed.last_seen_wall, tz)
                 )
             parts.append(markup.banner_html("stale", text))
+        behind = (now or time.time()) - data_now if data_now is not None else 0.0
+        if not parts and behind > BEHIND_AFTER_S:
+            text = translate(
+                "banner.behind", lang, time=clock(data_now or 0.0, tz), ago=duration(behind, lang)
+            )
+            parts.append(markup.banner_html("behind", text))
     # Always one element, so panels below keep their positions and nothing re-mounts.
     return '<div class="gmd-banners">' + "".join(parts) + "</div>"
 
@@ -83,20 +96,19 @@ def kpi_tiles_html(snapshot: WallSnapshot, settings: Settings, lang: Language) -
     tiles = []
     history = snapshot.kpi_history
     for spec in kpi_specs(settings.targets):
-        text, status = evaluate(spec, snapshot.kpis.get(spec.key))
+        text, status = evaluate(spec, snapshot.kpis)
         spark = history[spec.key].tolist() if spec.key in history else []
         target = (
-            translate("kpi.target", lang, target=spec.target_text) if spec.target_text else None
+            translate("kpi.target", lang, target=spec.target_text)
+            if spec.target_text
+            else translate(spec.target_key, lang)
+            if spec.target_key
+            else None
         )
         tiles.append(
             markup.kpi_tile_html(translate(f"kpi.{spec.key}", lang), text, status, target, spark)
         )
-    return (
-        '<div class="gmd-tiles" data-testid="gmd-kpis" '
-        'style="display:grid;grid-template-columns:repeat(8,1fr);gap:8px">'
-        + "".join(tiles)
-        + "</div>"
-    )
+    return '<div class="gmd-tiles" data-testid="gmd-kpis">' + "".join(tiles) + "</div>"
 
 
 def obstacle_title(obstacle: Obstacle, lang: Language) -> str:
@@ -104,59 +116,11 @@ def obstacle_title(obstacle: Obstacle, lang: Language) -> str:
     return alert_title(obstacle, lang)
 
 
-def obstacles_html(snapshot: WallSnapshot, lang: Language, tz: str, now: float) -> str:
-    title = f'<div class="gmd-panel-title">{markup.plain(translate("panel.obstacles", lang))}</div>'
-    if not snapshot.obstacles:
-        none = markup.plain(translate("obstacles.none", lang))
-        return f'{title}<div class="gmd-empty" data-testid="gmd-obstacles">{none}</div>'
-    cards = []
-    for ob in snapshot.obstacles:
-        since = translate(
-            "obstacle.since",
-            lang,
-            time=clock(ob.onset, tz, "%H:%M"),
-            ago=duration(now - ob.onset, lang),
-        )
-        if ob.acked_by:
-            ack = translate(
-                "obstacle.acked",
-                lang,
-                who=ob.acked_by,
-                ago=duration(now - (ob.acked_at or now), lang),
-            )
-        else:
-            ack = translate("obstacle.unacked", lang)
-        ratio = translate("obstacle.ratio", lang, ratio=ob.ratio) if ob.ratio else ""
-        cards.append(
-            markup.obstacle_card_html(
-                severity=ob.severity,
-                severity_label=translate(f"severity.{ob.severity}", lang),
-                title=obstacle_title(ob, lang),
-                ratio_text=ratio,
-                since_text=since,
-                ack_text=ack,
-                acknowledged=ob.acked_by is not None,
-                trend=ob.trend,
-                verbatims=ob.verbatims,
-                alert_id=str(ob.alert_id),
-            )
-        )
-    return (
-        title + '<div data-testid="gmd-obstacles" '
-        'style="display:grid;grid-template-columns:1fr 1fr;column-gap:8px">'
-        + "".join(cards)
-        + "</div>"
-    )
-
-
-def panel_title(key: str, lang: Language, suffix_key: str | None = None) -> str:
-    text = translate(key, lang) + (f" · {translate(suffix_key, lang)}" if suffix_key else "")
-    return f'<div class="gmd-panel-title">{markup.plain(text)}</div>'
-
-
 def negative_voices_html(snapshot: WallSnapshot, lang: Language, tz: str) -> str:
     lines = [
-        markup.voice_line_html(label("source", v.source, lang), clock(v.ts, tz, "%H:%M"), v.text)
+        markup.voice_line_html(
+            label("source", v.source, lang), clock(v.ts, tz, "%H:%M"), v.text, v.business_line
+        )
         for v in snapshot.negative_voices
     ] or [f'<div class="gmd-empty">{markup.plain(translate("voices.none", lang))}</div>']
     return (
@@ -187,16 +151,19 @@ def build_wall(
         + negative_voices_html(snapshot, lang, tz)
     )
     return (
-        '<div class="gmd-wall" data-testid="gmd-wall">'
+        f'<div class="gmd-wall" data-testid="gmd-wall" data-view="{markup.plain(view or "all")}">'
         + header_html(snapshot, view, lang, tz)
-        + banners_html(snapshot.feeds, outage, lang, tz)
+        + headline(snapshot.headline, lang)
+        + banners_html(snapshot.feeds, outage, lang, tz, snapshot.data_now, snapshot.taken_wall)
         + kpi_tiles_html(snapshot, settings, lang)
         + '<div class="gmd-middle"><div class="gmd-left">'
         + obstacles_html(snapshot, lang, tz, now)
+        + conversations_html(snapshot, lang, tz)
         + f'</div><div class="gmd-right">{voices}</div></div>'
+        + '<div class="gmd-bottom">'
         + panel_title("panel.contacts", lang)
         + wall_charts.contacts_chart(snapshot, lang, tz)
-        + "</div>"
+        + "</div></div>"
     )
 
 

@@ -144,6 +144,25 @@ class AggregateReader:
         snapshots = newest_snapshots(replies[len(buckets) :], business_line)
         return kpis_from(start, service, snapshots)
 
+    def waiting_by_group(self) -> dict[str, float]:
+        """Customers queueing now per skill group (the newest snapshot of each group in
+        the last minute): how many customers a queue breach is keeping waiting."""
+        now = self.data_now()
+        if now is None:
+            return {}
+        buckets = lay.bucket_range(int(now), 7, "10s")
+        replies = hgetall_many(
+            self.client, [self.keys.aggregate(lay.QUEUE, "10s", b) for b in buckets]
+        )
+        newest: dict[str, tuple[float, float]] = {}
+        for reply in replies:
+            for group, raw in reply.items():
+                snap = lay.decode_snapshot(raw)
+                ts, waiting = float(snap["ts"]), float(snap["waiting"])
+                if group not in newest or newest[group][0] <= ts:
+                    newest[group] = (ts, waiting)
+        return {group: waiting for group, (_, waiting) in newest.items()}
+
     def kpi_history(self, minutes: int = 60, business_line: str | None = None) -> pd.DataFrame:
         """One row per complete minute (oldest first): ``time`` and :data:`KPI_COLUMNS`."""
         last = self._last_minute()
@@ -216,8 +235,9 @@ class AggregateReader:
 
     # -- voices and verbatims ------------------------------------------------------
 
-    def voices_summary(self, minutes: int = 60) -> pd.DataFrame:
-        """Per minute and source: ``total, negative, negative_share`` (all business lines)."""
+    def voices_summary(self, minutes: int = 60, business_line: str | None = None) -> pd.DataFrame:
+        """Per minute and source: ``total, negative, negative_share`` (of one business
+        line, or of all)."""
         now = self.data_now()
         columns = ["time", "source", "total", "negative", "negative_share"]
         if now is None:
@@ -229,8 +249,8 @@ class AggregateReader:
         sums: dict[tuple[int, str], list[int]] = {}
         for b, reply in zip(buckets, replies, strict=True):
             for name, value in reply.items():
-                _line, source, metric = lay.split_field(name)
-                if metric in ("total", "negative"):
+                line, source, metric = lay.split_field(name)
+                if metric in ("total", "negative") and business_line in (None, line):
                     slot = sums.setdefault((b, source), [0, 0])
                     slot[metric == "negative"] += int(value)
         rows = [
@@ -241,10 +261,17 @@ class AggregateReader:
         frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
         return frame
 
-    def latest_negative_voices(self, n: int = 10) -> list[VoiceSample]:
-        """The newest negative external voices, newest first (masked)."""
-        raw = self.client.lrange(self.keys.negative_voices, 0, max(0, n - 1))
-        return [VoiceSample(**json.loads(item)) for item in raw]
+    def latest_negative_voices(
+        self, n: int = 10, business_line: str | None = None
+    ) -> list[VoiceSample]:
+        """The newest negative external voices, newest first (masked); for one business
+        line, those of that line among the kept ones (one list for the deployment)."""
+        stop = max(0, n - 1) if business_line is None else -1
+        raw = self.client.lrange(self.keys.negative_voices, 0, stop)
+        samples = [VoiceSample(**json.loads(item)) for item in raw]
+        if business_line is not None:
+            samples = [s for s in samples if s.business_line == business_line]
+        return samples[:n]
 
     def recent_verbatims(self, series: str, n: int = 5) -> list[str]:
         """Newest masked verbatims behind a series, the evidence an alert on it shows:

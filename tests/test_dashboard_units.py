@@ -56,7 +56,7 @@ SPECS = {s.key: s for s in kpi_specs(Targets())}
     ],
 )
 def test_kpi_text_and_colour(key: str, value: float | None, text: str, status: Status) -> None:
-    assert evaluate(SPECS[key], value) == (text, status)
+    assert evaluate(SPECS[key], {key: value}) == (text, status)
 
 
 def test_kpi_tiles_are_the_eight_the_wall_promises() -> None:
@@ -92,9 +92,9 @@ def test_plain_keeps_chinese_and_shortens() -> None:
 
 def test_card_escapes_verbatims() -> None:
     html = obstacle_card_html(
-        severity="critical", severity_label="紧急", title="天猫 · 退款", ratio_text="3.0×",
-        since_text="since 14:02", ack_text="—", acknowledged=False, trend=[1, 2, 3],
-        verbatims=["<script>x</script> **b**"], alert_id="7",
+        severity="critical", severity_label="紧急", title="天猫 · 退款", impact_text="+40",
+        detail_text="3.0×", since_text="since 14:02", ack_text="—", acknowledged=False,
+        trend=[1, 2, 3], verbatims=["<script>x</script> **b**"], alert_id="7",
     )  # fmt: skip
     assert "<script>" not in html and "**" not in html
     assert 'data-acknowledged="false"' in html
@@ -244,15 +244,19 @@ def test_axis_tops_are_round(value: float, top: float) -> None:
 
 
 def test_svg_chart_draws_lines_markers_and_inert_labels() -> None:
-    img = line_chart(
-        [Line("<b>x</b>", "#fff", [1.0, None, 3.0], fill=True)], [(0, "08:00")],
-        width=200, height=100, markers=[(1.0, "#f00")],
+    """Geometry in the SVG; labels and onset markers as HTML over it (page fonts,
+    sizes a room can read), every label inert."""
+    html = line_chart(
+        [Line("<b>x</b>", "#fff", [1.0, None, 3.0], fill=True)], [(0, "<b>08:00</b>")],
+        markers=[(1.0, "#f00")],
     )  # fmt: skip
-    svg = _svg(img)
-    assert svg.count("<polyline") == 1 and svg.count("<polygon") == 2
-    assert "08&#58;00" in svg
-    bars = _svg(stacked_bars([("<i>微博</i>", 3.0, 1.0)], width=200, height=60))
-    assert "微博" in bars and "<i>" not in bars
+    svg = _svg(html)
+    assert svg.count("<polyline") == 1 and svg.count("<polygon") == 1
+    assert "<text" not in svg and "08" not in svg
+    assert 'class="gmd-xlabel" style="left:0.00%;top:100.00%">&#60;b&#62;08&#58;00' in html
+    assert 'class="gmd-marker" style="left:50.00%;top:0.00%;color:#f00"' in html
+    bars = stacked_bars([("<i>微博</i>", 3.0, 1.0)])
+    assert "微博" in bars and "<i>微博" not in bars and "width:75.0%" in bars
 
 
 def test_time_ticks_fall_on_round_local_times() -> None:
