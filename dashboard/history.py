@@ -12,6 +12,7 @@ whole window once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pandas as pd
@@ -23,10 +24,14 @@ RECENT_MINUTES = 3
 class RollingFrame:
     """One query's rows (with a ``time`` column), window-trimmed, refreshed at its end."""
 
-    def __init__(self, window_minutes: int) -> None:
+    def __init__(self, window_minutes: int, reread_every_s: float | None = None) -> None:
         self.window = pd.Timedelta(minutes=window_minutes)
         self.frame: pd.DataFrame | None = None
         self.lock = threading.Lock()
+        self.reread_every_s = reread_every_s
+        """Read the whole window again this often: minutes written long after their time
+        (the past day a fresh ``gmd run`` fills while it starts) show up too."""
+        self.read_at = 0.0
 
     def update(
         self, read_recent: Callable[[int], pd.DataFrame], read_window: Callable[[], pd.DataFrame]
@@ -34,8 +39,12 @@ class RollingFrame:
         with self.lock:
             fresh = read_recent(RECENT_MINUTES)
             held = self.frame
-            if held is None or held.empty or fresh.empty or not self._joins(held, fresh):
+            due = self.reread_every_s is not None and (
+                time.monotonic() - self.read_at > self.reread_every_s
+            )
+            if held is None or held.empty or fresh.empty or due or not self._joins(held, fresh):
                 frame = read_window()
+                self.read_at = time.monotonic()
             else:
                 cutoff = fresh["time"].min()
                 frame = pd.concat([held[held["time"] < cutoff], fresh], ignore_index=True)
@@ -57,9 +66,11 @@ class HistoryCache:
         self.frames: dict[tuple[str, str], RollingFrame] = {}
         self.lock = threading.Lock()
 
-    def frame(self, name: str, view: str | None, window_minutes: int) -> RollingFrame:
+    def frame(
+        self, name: str, view: str | None, window_minutes: int, reread_every_s: float | None = None
+    ) -> RollingFrame:
         with self.lock:
             key = (name, view or "*")
             if key not in self.frames:
-                self.frames[key] = RollingFrame(window_minutes)
+                self.frames[key] = RollingFrame(window_minutes, reread_every_s)
             return self.frames[key]

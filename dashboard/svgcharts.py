@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dashboard.markup import plain
@@ -60,6 +60,19 @@ def _picture(parts: Sequence[str]) -> str:
     return f'<img class="gmd-plot-img" alt="" src="data:image/svg+xml;base64,{data}"/>'
 
 
+def _runs(
+    values: Sequence[float | None], x: Callable[[float], float], y: Callable[[float], float]
+) -> list[list[tuple[float, float]]]:
+    """The values' unbroken runs of two points or more, as picture coordinates."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append((x(i), y(v)))
+    return [run for run in runs if len(run) >= 2]
+
+
 def _label(css: str, left: float, top: float, text: str, colour: str | None = None) -> str:
     style = f"left:{left:.2f}%;top:{top:.2f}%" + (f";color:{colour}" if colour else "")
     return f'<span class="{css}" style="{style}">{plain(text)}</span>'
@@ -98,17 +111,15 @@ def line_chart(
     for index, text in x_ticks:
         labels.append(_label("gmd-xlabel", x(index) / VIEW_W * 100, 100, text))
     for line in lines:
-        points = [(x(i), y(v)) for i, v in enumerate(line.values) if v is not None]
-        if len(points) < 2:
-            continue
-        coords = " ".join(f"{px:.1f},{py:.2f}" for px, py in points)
-        if line.fill:
-            area = f"{points[0][0]:.1f},{VIEW_H:.0f} {coords} {points[-1][0]:.1f},{VIEW_H:.0f}"
-            parts.append(f'<polygon points="{area}" fill="{line.colour}" opacity="0.35"/>')
-        parts.append(
-            f'<polyline points="{coords}" fill="none" stroke="{line.colour}" stroke-width="3" '
-            'vector-effect="non-scaling-stroke" stroke-linejoin="round"/>'
-        )
+        for points in _runs(line.values, x, y):  # a gap in the data is a gap in the line
+            coords = " ".join(f"{px:.1f},{py:.2f}" for px, py in points)
+            if line.fill:
+                area = f"{points[0][0]:.1f},{VIEW_H:.0f} {coords} {points[-1][0]:.1f},{VIEW_H:.0f}"
+                parts.append(f'<polygon points="{area}" fill="{line.colour}" opacity="0.35"/>')
+            parts.append(
+                f'<polyline points="{coords}" fill="none" stroke="{line.colour}" '
+                'stroke-width="3" vector-effect="non-scaling-stroke" stroke-linejoin="round"/>'
+            )
     for index, colour in markers:
         labels.append(_label("gmd-marker", x(index) / VIEW_W * 100, 0, "▼", colour))
     return (

@@ -29,6 +29,9 @@ from dashboard.wall_panels import (
 from datasources.catalog import label
 from datasources.settings import Settings
 
+__all__ = ["build_wall", "clock", "obstacle_title", "show_outage_only", "show_wall"]
+"""``clock`` lives in :mod:`dashboard.wall_panels`; pages and tests import it from here too."""
+
 
 def view_name(business_line: str | None, lang: Language) -> str:
     return (

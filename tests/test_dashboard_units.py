@@ -247,11 +247,11 @@ def test_svg_chart_draws_lines_markers_and_inert_labels() -> None:
     """Geometry in the SVG; labels and onset markers as HTML over it (page fonts,
     sizes a room can read), every label inert."""
     html = line_chart(
-        [Line("<b>x</b>", "#fff", [1.0, None, 3.0], fill=True)], [(0, "<b>08:00</b>")],
-        markers=[(1.0, "#f00")],
+        [Line("<b>x</b>", "#fff", [1.0, 2.0, None, 3.0, 4.0], fill=True)],
+        [(0, "<b>08:00</b>")], markers=[(2.0, "#f00")],
     )  # fmt: skip
     svg = _svg(html)
-    assert svg.count("<polyline") == 1 and svg.count("<polygon") == 1
+    assert svg.count("<polyline") == 2 and svg.count("<polygon") == 2  # a gap stays a gap
     assert "<text" not in svg and "08" not in svg
     assert 'class="gmd-xlabel" style="left:0.00%;top:100.00%">&#60;b&#62;08&#58;00' in html
     assert 'class="gmd-marker" style="left:50.00%;top:0.00%;color:#f00"' in html

@@ -2,7 +2,8 @@
 
 Replaying a whole Double-11 day event by event (~3.5 million events at the default
 rate) through the feeds and the worker takes many minutes on a small machine, so a
-fresh ``gmd run`` fills the day in two parts, both only into an empty deployment:
+fresh ``gmd run`` fills the day in two parts, side by side and only into an empty
+deployment:
 
 1. **The day's shape** (from 24 h ago up to the replay window): contacts per
    business line, reason and channel, drawn per minute from the simulator's own
@@ -12,7 +13,8 @@ fresh ``gmd run`` fills the day in two parts, both only into an empty deployment
    would write for these contacts.  Contacts only (no queue snapshots, voices,
    conversations or verbatims), all answered — by the robot, or in chat by an agent
    after a short wait — and no incidents; the feed watermarks are left alone, so
-   detection never sees this part.  It feeds the 24 h chart.
+   detection never sees this part.  It feeds the 24 h chart (which reads its whole
+   day again every two minutes, so the shape appears once written).
 2. **The last half hour or so** (:func:`replay_window`) through the real path: the
    simulator starts that far back and writes to the feed streams as fast as the
    worker takes them until it reaches the present, then goes on in real time — one

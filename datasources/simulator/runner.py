@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -179,22 +180,28 @@ def _append_label(path: Path | None, incident: Incident) -> None:
         out.write(json.dumps(incident.label(), ensure_ascii=False) + "\n")
 
 
-def fill_history(
-    client: redis.Redis, settings: Settings, sim: Simulator, start: float, end: float
-) -> None:
-    """The day's shape before the replay (see :mod:`datasources.simulator.history`)."""
-    if end - start < 60:
+def fill_history(settings: Settings, sim: Simulator, start: float, end: float) -> None:
+    """The day's shape before the replay (see :mod:`datasources.simulator.history`), on
+    its own connection (it runs beside the replay)."""
+    if end - start < 60 or not settings.redis_url:
         return
     began = time.monotonic()
+    client = connect(settings.redis_url)
 
     def progress(share: float) -> None:
         typer.echo(f"simulate: the past day's shape {share:.0%}", err=True)
 
-    contacts = fill_day_shape(client, settings, sim, start, end, progress)
+    try:
+        contacts = fill_day_shape(client, settings, sim, start, end, progress)
+    except REDIS_DOWN as exc:
+        typer.echo(f"simulate: the past day's shape stopped: {exc}", err=True)
+        return
+    finally:
+        client.close()
     typer.echo(
         f"simulate: the past day's shape, {contacts:,} contacts in "
-        f"{time.monotonic() - began:.1f} s; replaying from "
-        f"{datetime.fromtimestamp(end, UTC).isoformat(timespec='seconds')} through the feeds",
+        f"{time.monotonic() - began:.1f} s (the feeds replay from "
+        f"{datetime.fromtimestamp(end, UTC).isoformat(timespec='seconds')} meanwhile)",
         err=True,
     )
 
@@ -265,8 +272,12 @@ def simulate_command(
         start_s = time.time() - min(history_s, replay_window(time.time(), rate))
         shape_until = start_s
     sim = Simulator(seed, start_s, rate, incidents, duration_s, warmup_s=warmup)
-    if shape_until is not None:
-        fill_history(client, settings, sim, shape_until - history_s, shape_until)
+    if shape_until is not None:  # beside the replay, so live events flow from the start
+        shape = Simulator(seed, shape_until, rate, incidents=0, duration_s=60)
+        threading.Thread(
+            target=fill_history, args=(settings, shape, shape_until - history_s, shape_until),
+            name="day-shape", daemon=True,
+        ).start()  # fmt: skip
     labels_path = labels or settings.data_dir / "simulator-labels.jsonl"
     labels_path.parent.mkdir(parents=True, exist_ok=True)
     writer = FeedWriter(client, keys, settings.retention.stream_maxlen)
