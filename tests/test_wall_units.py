@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from alerts.views import AlertView
-from dashboard.fonts import FONT_DIR, common_characters, label_characters, product_characters
+from dashboard.fonts import FONT_DIR, served_characters
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.obstacles import headline_of, rank_obstacles, to_obstacle
 from dashboard.wall_panels import impact_texts
@@ -112,10 +112,9 @@ def test_the_served_fonts_hold_every_character_the_product_shows() -> None:
     def cmap(name: str) -> set[str]:
         return {chr(c) for c in TTFont(str(FONT_DIR / name)).getBestCmap()}
 
-    assert label_characters() <= cmap("gmd-sans-sc-bold.woff2")
-    regular = cmap("gmd-sans-sc-regular.woff2")
-    assert product_characters() <= regular
-    assert len(common_characters() - regular) == 0
+    for face in ("regular", "bold"):
+        missing = served_characters() - cmap(f"gmd-sans-sc-{face}.woff2")
+        assert not missing, f"{face} lacks {''.join(sorted(missing))}"
 
 
 @pytest.mark.parametrize(("local_hour"), [0.1, 4.0, 10.5, 21.0])
