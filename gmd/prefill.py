@@ -32,7 +32,7 @@ def report_prefill(redis_url: str, settings: Settings, stop: Callable[[], bool])
         log.info("pre-filling the past day: %3.0f %% (data at %s)", share * 100, at)
 
     try:
-        if wait_caught_up(client, Keys(settings.redis_prefix, settings.streams), report, stop):
+        if wait_caught_up(client, Keys.from_settings(settings), report, stop):
             log.info("the past day is in: live data after %.0f s", time.monotonic() - began)
     except (redis.RedisError, OSError) as exc:  # the product runs on; only the report stops
         log.warning("cannot follow the pre-fill: %s", str(exc).splitlines()[0])
