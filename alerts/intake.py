@@ -1,7 +1,8 @@
 """The worker's alert intake: anomalies stream → alerts, then ``XACK`` after the commit.
 
 A ticker in ``gmd worker`` (see ``worker/main.py``).  Each tick reads a batch from
-the ``anomalies`` stream in the ``ALERTS_GROUP`` consumer group (first entries a
+the ``anomalies`` stream of every partition (the detector's, in partition 0, and the
+transcript flags of each) in the ``ALERTS_GROUP`` consumer group (first entries a
 dead consumer left pending longer than ``claim_idle_ms``, then new ones), hands
 them to :meth:`AlertService.ingest` in one transaction and acknowledges them only
 after it committed.  A crash in between replays the batch; replaying is harmless
@@ -33,12 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def ensure_group(client: redis.Redis, keys: Keys) -> None:
-    """Create the alerts consumer group (and the stream) if missing."""
-    try:
-        client.xgroup_create(keys.anomalies, ALERTS_GROUP, id="0", mkstream=True)
-    except redis.ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
+    """Create the alerts consumer group (and the stream) of every partition if missing."""
+    for part in keys.every():
+        try:
+            client.xgroup_create(part.anomalies, ALERTS_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
 
 
 class AlertIntake:
@@ -96,25 +98,35 @@ class AlertIntake:
         while self.take_batch() >= self.service.settings.alerts.intake_batch:
             pass
 
-    def _read(self) -> list[tuple[str, dict[str, str]]]:
+    def _read(self) -> list[tuple[str, str, dict[str, str]]]:
+        """``(stream, entry id, fields)`` from every partition's anomalies stream: entries
+        a dead consumer left pending, else new ones (one pipeline for each kind)."""
         cfg = self.service.settings
-        reply: Any = self.client.xautoclaim(
-            self.keys.anomalies,
-            ALERTS_GROUP,
-            self.consumer,
-            min_idle_time=cfg.worker.claim_idle_ms,
-            count=cfg.alerts.intake_batch,
-        )
-        entries = [(i, f) for i, f in reply[1] if f]
-        if not entries:
-            fresh: Any = self.client.xreadgroup(
-                ALERTS_GROUP,
-                self.consumer,
-                {self.keys.anomalies: ">"},
-                count=cfg.alerts.intake_batch,
+        streams = [part.anomalies for part in self.keys.every()]
+        pipe = self.client.pipeline(transaction=False)
+        for stream in streams:
+            pipe.xautoclaim(
+                stream, ALERTS_GROUP, self.consumer,
+                min_idle_time=cfg.worker.claim_idle_ms, count=cfg.alerts.intake_batch,
+            )  # fmt: skip
+        replies: list[Any] = pipe.execute()
+        entries = [
+            (s, i, f) for s, reply in zip(streams, replies, strict=True) for i, f in reply[1] if f
+        ]
+        if entries:
+            return entries
+        pipe = self.client.pipeline(transaction=False)
+        for stream in streams:
+            pipe.xreadgroup(
+                ALERTS_GROUP, self.consumer, {stream: ">"}, count=cfg.alerts.intake_batch
             )
-            entries = [(i, f) for _stream, items in fresh or [] for i, f in items if f]
-        return entries
+        return [
+            (stream, i, f)
+            for fresh in pipe.execute()
+            for stream, items in fresh or []
+            for i, f in items
+            if f
+        ]
 
     def take_batch(self) -> int:
         """Read, ingest and acknowledge one batch; returns how many entries it held."""
@@ -122,13 +134,19 @@ class AlertIntake:
         if not entries:
             return 0
         anomalies: list[Anomaly] = []
-        for entry_id, fields in entries:
+        for _stream, entry_id, fields in entries:
             try:
                 anomalies.append(Anomaly.from_fields(fields))
             except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
                 log.error("anomaly %s unreadable, skipped: %s", entry_id, exc)
         opened = self.service.ingest(anomalies)
-        self.client.xack(self.keys.anomalies, ALERTS_GROUP, *[i for i, _ in entries])
+        acks: dict[str, list[str]] = {}
+        for stream, entry_id, _fields in entries:
+            acks.setdefault(stream, []).append(entry_id)
+        pipe = self.client.pipeline(transaction=False)
+        for stream, ids in acks.items():
+            pipe.xack(stream, ALERTS_GROUP, *ids)
+        pipe.execute()
         if opened:
             log.info("alerts: %d anomalies taken in, %d alerts opened", len(anomalies), opened)
         return len(entries)

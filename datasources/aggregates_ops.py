@@ -105,7 +105,11 @@ def hgetall_many(client: Any, keys: list[str]) -> list[dict[str, str]]:
     pure-Python reply parser.  Read-only, so it may run anywhere, pipeline or not."""
     if not keys:
         return []
-    raw = client.eval(HGETALL_SCRIPT, len(keys), *keys)
+    return decode_hgetall_many(client.eval(HGETALL_SCRIPT, len(keys), *keys))
+
+
+def decode_hgetall_many(raw: str) -> list[dict[str, str]]:
+    """The reply of :data:`HGETALL_SCRIPT` as one dict per hash."""
     return [
         dict(zip(flat[::2], flat[1::2], strict=True)) if isinstance(flat, list) else {}
         for flat in json.loads(raw)

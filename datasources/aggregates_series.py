@@ -3,7 +3,8 @@
 A series id may hold ``*`` wildcards; each case reads the cheapest hash that
 answers it: per-line totals from the small ``lines`` family, a fully specified
 contact series with one ``HGET`` per bucket, anything else by summing the matching
-fields of each bucket's hash (all fetched in one call).  Cost: fixed per bucket.
+fields of each bucket's hash (all fetched in one call).  Cost: fixed per bucket (and
+partition: :mod:`datasources.aggregates_merge` reads and merges every partition).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import redis
 
 from datasources import aggregates_layout as lay
 from datasources.aggregates_kpi import KPI_COLUMNS, kpis_from
-from datasources.aggregates_ops import hgetall_many
+from datasources.aggregates_merge import read_fields, read_hashes
 from datasources.keys import Keys
 
 NAN = math.nan
@@ -57,19 +58,17 @@ def _contacts(
 ) -> list[float]:
     line, reason, channel = dims.get("business_line"), dims.get("reason"), dims.get("channel")
     if reason is None and channel is None:
-        replies = hgetall_many(client, [keys.aggregate(lay.LINES, res, b) for b in buckets])
+        replies = read_hashes(client, keys, [(lay.LINES, res, b) for b in buckets])
         return [
             float(sum(int(n) for bl, n in reply.items() if line in (None, bl))) for reply in replies
         ]
-    pipe = client.pipeline(transaction=False)
     if line is not None and reason is not None and channel is not None:
-        name = lay.contact_field(line, reason, channel)
-        for b in buckets:
-            pipe.hget(keys.aggregate(lay.CONTACTS, res, b), name)
-        return [float(v or 0) for v in pipe.execute()]
+        field = [lay.contact_field(line, reason, channel)]
+        found = read_fields(client, keys, [(lay.CONTACTS, res, b, field) for b in buckets])
+        return [float(v[0] or 0) for v in found]
     wanted = (line, reason, channel)
     values = []
-    for reply in hgetall_many(client, [keys.aggregate(lay.CONTACTS, res, b) for b in buckets]):
+    for reply in read_hashes(client, keys, [(lay.CONTACTS, res, b) for b in buckets]):
         total = 0
         for name, n in reply.items():
             parts = lay.split_field(name)
@@ -86,14 +85,12 @@ def _queue(
     if metric not in known:
         raise ValueError(f"unknown queue metric {metric!r}; expected one of {', '.join(known)}")
     fields = [lay.metric_field(group, m) for m in lay.SERVICE_METRICS]
-    pipe = client.pipeline(transaction=False)
-    for b in buckets:
-        pipe.hget(keys.aggregate(lay.QUEUE, res, b), group)
-        pipe.hmget(keys.aggregate(lay.SERVICE, res, b), fields)
-    replies = pipe.execute()
+    wanted = [(lay.QUEUE, res, b, [group]) for b in buckets]
+    wanted += [(lay.SERVICE, res, b, fields) for b in buckets]
+    replies = read_fields(client, keys, wanted)
     values = []
     for i, b in enumerate(buckets):
-        raw, counters = replies[2 * i], replies[2 * i + 1]
+        raw, counters = replies[i][0], replies[len(buckets) + i]
         snap = lay.decode_snapshot(raw) if raw else None
         service = {
             m: float(v) for m, v in zip(lay.SERVICE_METRICS, counters, strict=True) if v is not None
@@ -121,7 +118,7 @@ def _voices(
         raise ValueError(f"unknown voice metric {metric!r}")
     line, source = dims.get("business_line"), dims.get("source")
     values = []
-    for reply in hgetall_many(client, [keys.aggregate(lay.VOICES, res, b) for b in buckets]):
+    for reply in read_hashes(client, keys, [(lay.VOICES, res, b) for b in buckets]):
         sums = dict.fromkeys(lay.VOICE_METRICS, 0)
         for name, n in reply.items():
             bl, src, m = lay.split_field(name)

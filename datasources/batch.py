@@ -61,6 +61,9 @@ class BatchWrites:
     """Writes described by the stages, in order; :meth:`commit` applies them at once."""
 
     ops: list[tuple[str, list[str], list[Any]]] = field(default_factory=list)
+    partition: int = 0
+    """The partition the batch came from: every key it writes is that partition's
+    (``keys.of(writes.partition)``), so on a cluster the script runs on one node."""
 
     def add(self, kind: str, keys: Sequence[str], args: Sequence[Any]) -> None:
         """One write of a kind :data:`APPLY` knows (``hash``, ``list``, ``set``, ``conv``,

@@ -10,13 +10,16 @@ A page following a transcript asks only for the utterances after the ones it has
 capped list per customer: the context a listener needs ("third contact today").
 
 Every write takes the batch's writes (:class:`~datasources.batch.BatchWrites`), so a
-batch's effects land together.
+batch's effects land together, in the batch's partition.  A conversation lives in the
+partition its producer routed it to by its id (:func:`datasources.partitions.route`), so
+one conversation is read from one partition; the live indexes and a customer's contacts
+(routed by business line) are read from every partition and merged.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,7 @@ import redis
 from datasources.batch import Target, writes_on
 from datasources.conversations_write import add_contacts, add_utterances
 from datasources.keys import Keys
+from datasources.partitions import partition_of
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import QintingSettings
 
@@ -116,20 +120,30 @@ class ConversationStore:
         self.keys = keys
         self.settings = settings
 
+    def _home(self, conversation_id: str) -> Keys:
+        """The keys of the partition holding this conversation."""
+        return self.keys.of(partition_of(conversation_id, self.keys.partitions))
+
+    def _each(self, command: Callable[[Any, Keys], object]) -> list[Any]:
+        pipe = self.client.pipeline(transaction=False)
+        for part in self.keys.every():
+            command(pipe, part)
+        return list(pipe.execute())
+
     def record_utterances(
         self, utterances: Sequence[Utterance], pipeline: Target | None = None
     ) -> None:
         """Append masked utterances, update each conversation's context and live index
         (one checked write per batch, see :mod:`datasources.conversations_write`)."""
         with writes_on(pipeline if pipeline is not None else self.client) as writes:
-            add_utterances(writes, utterances, self.keys, self.settings)
+            add_utterances(writes, utterances, self.keys.of(writes.partition), self.settings)
 
     def record_contacts(
         self, contacts: Iterable[ContactEvent], pipeline: Target | None = None
     ) -> None:
         """Keep each customer's last few contacts, newest first, for the listener's context."""
         with writes_on(pipeline if pipeline is not None else self.client) as writes:
-            add_contacts(writes, contacts, self.keys, self.settings)
+            add_contacts(writes, contacts, self.keys.of(writes.partition), self.settings)
 
     def live(
         self,
@@ -142,19 +156,29 @@ class ConversationStore:
         limit: int = 100,
     ) -> list[ConversationSummary]:
         """Conversations with an utterance in the live window, newest first, filtered."""
-        if business_line and reason:
-            index = self.keys.live_conversations_on(business_line, reason)
-        else:
-            index = self.keys.live_conversations
-        scan = limit if index != self.keys.live_conversations else max(limit * 10, 500)
+        scan = limit if business_line and reason else max(limit * 10, 500)
         since = now - self.settings.live_window_s
-        found_ids: Any = self.client.zrevrangebyscore(index, "+inf", since, start=0, num=scan)
-        ids: list[str] = found_ids
+
+        def index(part: Keys) -> str:
+            if business_line and reason:
+                return part.live_conversations_on(business_line, reason)
+            return part.live_conversations
+
+        found_ids = self._each(
+            lambda pipe, part: pipe.zrevrangebyscore(
+                index(part), "+inf", since, start=0, num=scan, withscores=True
+            )
+        )
+        newest = sorted(
+            ((score, p, cid) for p, pairs in enumerate(found_ids) for cid, score in pairs),
+            reverse=True,
+        )[:scan]
+        ids = [cid for _score, _p, cid in newest]
         if not ids:
             return []
         pipe = self.client.pipeline(transaction=False)
-        for cid in ids:
-            pipe.hgetall(self.keys.conversation_meta(cid))
+        for _score, p, cid in newest:
+            pipe.hgetall(self.keys.of(p).conversation_meta(cid))
         wanted = {
             "business_line": business_line,
             "reason": reason,
@@ -173,19 +197,23 @@ class ConversationStore:
         return found
 
     def summary(self, conversation_id: str) -> ConversationSummary | None:
-        meta: Any = self.client.hgetall(self.keys.conversation_meta(conversation_id))
+        meta: Any = self.client.hgetall(
+            self._home(conversation_id).conversation_meta(conversation_id)
+        )
         return ConversationSummary.from_hash(conversation_id, meta) if meta else None
 
     def transcript(self, conversation_id: str, start: int = 0) -> list[StoredUtterance]:
         """Utterances from list position ``start`` on."""
-        raw: Any = self.client.lrange(self.keys.conversation(conversation_id), start, -1)
+        raw: Any = self.client.lrange(
+            self._home(conversation_id).conversation(conversation_id), start, -1
+        )
         return [StoredUtterance.from_json(item) for item in raw]
 
     def follow(self, conversation_id: str, offset: int) -> tuple[int, list[StoredUtterance]]:
         """What was appended since list position ``offset``, and the new offset.  If the
         list was trimmed or expired under the follower, it starts again from the top
         (:func:`merge_transcript` drops what it already has)."""
-        key = self.keys.conversation(conversation_id)
+        key = self._home(conversation_id).conversation(conversation_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.llen(key)
         pipe.lrange(key, offset, -1)
@@ -196,8 +224,14 @@ class ConversationStore:
         return int(length), [StoredUtterance.from_json(item) for item in raw]
 
     def recent_contacts(self, customer_id: str) -> list[RecentContact]:
-        raw: Any = self.client.lrange(self.keys.customer_contacts(customer_id), 0, -1)
-        return [RecentContact(**json.loads(item)) for item in raw]
+        """The customer's last few contacts, newest first, from every partition."""
+        lists = self._each(
+            lambda pipe, part: pipe.lrange(part.customer_contacts(customer_id), 0, -1)
+        )
+        found = [RecentContact(**json.loads(item)) for items in lists for item in items]
+        if len(lists) > 1:
+            found.sort(key=lambda c: c.ts, reverse=True)
+        return found[: self.settings.customer_contacts]
 
 
 def merge_transcript(

@@ -24,6 +24,7 @@ from alerts.masking import mask_pii
 from datasources.aggregates_ops import HashUpdate, add_hash_updates
 from datasources.batch import Target, writes_on
 from datasources.keys import Keys
+from datasources.partitions import route
 from datasources.schemas import MODELS, Event, to_epoch_s, wire_bytes
 
 Pipe = redis.Redis | Any
@@ -47,19 +48,21 @@ DEADLETTER_MAXLEN: Final = 100_000
 
 
 class FeedWriter:
-    """Validated events in, ``XADD`` with approximate trimming out."""
+    """Validated events in, ``XADD`` with approximate trimming out, each to its partition
+    (:func:`datasources.partitions.route`)."""
 
     def __init__(self, client: redis.Redis, keys: Keys, maxlen: int) -> None:
         self.client = client
         self.keys = keys
         self.maxlen = maxlen
-        self._streams = keys.feed_streams
+        self._partitions = keys.partitions
+        self._streams = [part.feed_streams for part in keys.every()]
 
-    def stream_key(self, feed: str) -> str:
-        try:
-            return self._streams[feed]
-        except KeyError:
-            raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(MODELS)}") from None
+    def stream_key(self, feed: str, event: Event) -> str:
+        """The stream ``event`` goes to: its feed's, in its partition."""
+        if feed not in MODELS:
+            raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(MODELS)}")
+        return self._streams[route(feed, event, self._partitions)][feed]
 
     def publish(self, feed: str, event: Event, pipeline: Pipe | None = None) -> Any:
         """Append one event; with ``pipeline=`` the command is only queued.
@@ -70,37 +73,27 @@ class FeedWriter:
             raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
         target = self.client if pipeline is None else pipeline
         return target.execute_command(
-            "XADD", self._streams[feed], "MAXLEN", "~", self.maxlen, "*", *wire_bytes(event)
-        )
+            "XADD", self.stream_key(feed, event), "MAXLEN", "~", self.maxlen, "*",
+            *wire_bytes(event),
+        )  # fmt: skip
 
     def publish_many(self, feed: str, events: Iterable[Event]) -> int:
         """Append many events to one feed in pipelined batches; returns how many."""
-        key = self.stream_key(feed)
-        model = MODELS[feed]
-        count = 0
-        pipe = self.client.pipeline(transaction=False)
-        for event in events:
-            if type(event) is not model:
-                raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
-            pipe.execute_command(  # type: ignore[no-untyped-call]
-                "XADD", key, "MAXLEN", "~", self.maxlen, "*", *wire_bytes(event)
-            )
-            count += 1
-            if count % BATCH == 0:
-                pipe.execute()
-        pipe.execute()
-        return count
+        if feed not in MODELS:
+            raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(MODELS)}")
+        return self.publish_mixed((feed, event) for event in events)
 
     def publish_mixed(self, items: Iterable[tuple[str, Event]]) -> int:
         """Append ``(feed, event)`` pairs (the simulator's output) in pipelined batches."""
         count = 0
         pipe = self.client.pipeline(transaction=False)
         command = pipe.execute_command
-        streams, maxlen = self._streams, self.maxlen
+        streams, maxlen, partitions = self._streams, self.maxlen, self._partitions
         for feed, event in items:
             if type(event) is not MODELS.get(feed):
                 raise ValueError(f"a {type(event).__name__} does not belong on feed {feed!r}")
-            command("XADD", streams[feed], "MAXLEN", "~", maxlen, "*", *wire_bytes(event))  # type: ignore[no-untyped-call]
+            key = streams[route(feed, event, partitions)][feed]
+            command("XADD", key, "MAXLEN", "~", maxlen, "*", *wire_bytes(event))  # type: ignore[no-untyped-call]
             count += 1
             if count % BATCH == 0:
                 pipe.execute()
@@ -216,6 +209,16 @@ def _clip(text: str, limit: int) -> str:
 
 
 def read_dead_letters(client: redis.Redis, keys: Keys, count: int = 100) -> list[dict[str, str]]:
-    """The most recent dead letters, newest first (for tests and a diagnostics page)."""
-    entries: list[tuple[str, dict[str, str]]] = client.xrevrange(keys.deadletter, count=count)  # type: ignore[assignment]
-    return [dict(fields) for _id, fields in entries]
+    """The most recent dead letters of every partition, newest first (for tests and a
+    diagnostics page)."""
+    pipe = client.pipeline(transaction=False)
+    for part in keys.every():
+        pipe.xrevrange(part.deadletter, count=count)
+    found = [entry for entries in pipe.execute() for entry in entries]
+    found.sort(key=lambda entry: _entry_order(entry[0]), reverse=True)
+    return [dict(fields) for _id, fields in found[:count]]
+
+
+def _entry_order(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq)

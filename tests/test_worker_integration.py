@@ -13,6 +13,7 @@ from datasources.aggregates import AggregateReader
 from datasources.keys import RESOLUTIONS, Keys
 from datasources.schemas import Event
 from datasources.settings import Settings
+from tests.conftest import TOPOLOGIES
 from tests.worker_support import (
     T0,
     contact,
@@ -31,7 +32,7 @@ from worker.loop import Worker
 from worker.main import build_stages, build_tickers
 from worker.stages import FeedStage
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, TOPOLOGIES]
 
 
 def own_stages_worker(client: Any, settings: Settings, keys: Keys, name: str) -> Worker:
@@ -186,12 +187,14 @@ def test_slow_worker_whose_batch_was_claimed_applies_nothing(
     a = own_stages_worker(redis_client, fast, keys, "a")
     b = own_stages_worker(redis_client, fast, keys, "b")
     groups.ensure_groups(redis_client, keys)
-    fetched = groups.read_new(redis_client, keys, "a", 1000, 10)  # A reads, then stalls …
-    assert sum(map(len, fetched.batch.values())) == 50
+    # A reads (a batch per partition), then stalls …
+    fetched = [groups.read_new(redis_client, part, "a", 1000, 10) for part in keys.every()]
+    held = [f for f in fetched if f.batch]
+    assert sum(len(e) for f in held for e in f.batch.values()) == 50
     time.sleep(0.15)
-    assert b.iteration() == 50  # … B claims and applies them
-    assert a.commit(fetched) == 0  # A wakes up: aborted, nothing applied
-    assert a.stats.aborted == 1
+    assert sum(b.iteration() for _ in keys.every()) == 50  # … B claims and applies them
+    assert [a.commit(f) for f in held] == [0] * len(held)  # A wakes up: nothing applied
+    assert a.stats.aborted == len(held)
     assert summed(redis_client, keys, lay.CONTACTS, "1m") == expected_contacts(events)
     assert pending(redis_client, keys) == 0
 
@@ -226,7 +229,7 @@ def test_stage_failure_commits_nothing_and_the_batch_is_retried(
 ) -> None:
     from alerts.masking import mask_pii
 
-    events = random_contacts(300, seed=3)
+    events = random_contacts(300, seed=3, lines=("tmall",))  # one partition: one batch
     publish(redis_client, keys, "contacts", events)
     stages: list[FeedStage] = [AggregationStage(settings, keys, mask_pii), FlakyStage()]
     worker = Worker(redis_client, settings, stages, name="w1")
@@ -254,7 +257,7 @@ def test_a_poison_event_is_dead_lettered_after_the_tries_and_the_rest_are_applie
 ) -> None:
     from alerts.masking import mask_pii
 
-    good = random_contacts(40, seed=5)
+    good = random_contacts(40, seed=5, lines=("tmall",))  # with the poison: one partition
     poison = contact(T0 + 1, verbatim="POISON", n=999)
     events = [*good[:20], poison, *good[20:]]
     publish(redis_client, keys, "contacts", events)

@@ -21,6 +21,7 @@ import pytest
 from datasources import aggregates_layout as lay
 from datasources.keys import FEED_GROUP, RESOLUTIONS, Keys
 from datasources.settings import Settings
+from tests.conftest import TOPOLOGIES
 from tests.worker_support import (
     drained,
     expected_contacts,
@@ -32,7 +33,7 @@ from tests.worker_support import (
 from worker.loop import Worker
 from worker.main import build_stages
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TOPOLOGIES]
 
 EVENTS = 8_000
 INVALID = 5
@@ -50,8 +51,12 @@ def start_worker(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def owned_by(client: Any, keys: Keys, consumer: str) -> int:
-    summary = client.xpending(keys.stream("contacts"), FEED_GROUP)
-    return int(dict((c["name"], c["pending"]) for c in summary["consumers"]).get(consumer, 0))
+    """Entries delivered to ``consumer`` and not acked, in every partition."""
+    held = 0
+    for part in keys.every():
+        summary = client.xpending(part.stream("contacts"), FEED_GROUP)
+        held += int(dict((c["name"], c["pending"]) for c in summary["consumers"]).get(consumer, 0))
+    return held
 
 
 def test_sigkill_mid_batch_loses_nothing_and_counts_nothing_twice(
@@ -77,7 +82,7 @@ def test_sigkill_mid_batch_loses_nothing_and_counts_nothing_twice(
     killed_holding = 0
     while time.monotonic() < deadline and proc.poll() is None:
         # Wait until it has committed some batches and holds an unacked one, then kill.
-        if redis_client.hexists(keys.watermark, "contacts") and owned_by(
+        if any(redis_client.hexists(p.watermark, "contacts") for p in keys.every()) and owned_by(
             redis_client, keys, "doomed"
         ):
             proc.send_signal(signal.SIGKILL)
@@ -111,4 +116,4 @@ def test_sigkill_mid_batch_loses_nothing_and_counts_nothing_twice(
     offered = summed(redis_client, keys, lay.SERVICE_LINE, "1h")
     assert offered["*|offered"] == EVENTS
     assert offered["*|answered"] + offered["*|abandoned"] == EVENTS
-    assert redis_client.xlen(keys.deadletter) == INVALID
+    assert sum(redis_client.xlen(part.deadletter) for part in keys.every()) == INVALID

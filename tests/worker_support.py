@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from datasources.keys import FEED_GROUP, Keys
+from datasources.partitions import route
 from datasources.schemas import ContactEvent, QueueSnapshot, VoiceEvent, to_fields
 from datasources.settings import Settings
 
@@ -61,11 +62,14 @@ def voice(ts: float, line: str = "tmall", source: str = "weibo", sentiment: floa
     )  # fmt: skip
 
 
-def random_contacts(count: int, seed: int, span_s: float = 600.0) -> list[ContactEvent]:
+def random_contacts(
+    count: int, seed: int, span_s: float = 600.0, lines: tuple[str, ...] = LINES
+) -> list[ContactEvent]:
+    """Contacts over ``span_s`` from T0 (``lines``: one line keeps them in one partition)."""
     rnd = random.Random(seed)
     events = []
     for i in range(count):
-        line, channel = rnd.choice(LINES), rnd.choice(CHANNELS)
+        line, channel = rnd.choice(lines), rnd.choice(CHANNELS)
         events.append(
             contact(
                 T0 + span_s * i / count,
@@ -89,32 +93,39 @@ def expected_contacts(events: list[ContactEvent]) -> Counter[str]:
 
 
 def publish(client: Any, keys: Keys, feed: str, events: list[Any]) -> None:
+    """``XADD`` each event to its feed in its partition (as any producer must)."""
     pipe = client.pipeline(transaction=False)
     for e in events:
-        pipe.xadd(keys.stream(feed), to_fields(e))
+        pipe.xadd(keys.of(route(feed, e, keys.partitions)).stream(feed), to_fields(e))
     pipe.execute()
 
 
 def summed(client: Any, keys: Keys, family: str, resolution: str) -> Counter[str]:
-    """Every field of one family at one resolution, summed over all its buckets."""
+    """Every field of one family at one resolution, summed over all its buckets and
+    partitions."""
     total: Counter[str] = Counter()
-    for key in client.scan_iter(match=f"{keys.prefix}:agg:{family}:{resolution}:*", count=1000):
-        for name, value in client.hgetall(key).items():
-            total[name] += int(float(value))
+    for part in keys.every():
+        pattern = part.aggregate(family, resolution, 0).removesuffix("0") + "*"
+        for key in client.scan_iter(match=pattern, count=1000):
+            for name, value in client.hgetall(key).items():
+                total[name] += int(float(value))
     return total
 
 
+def feed_streams(keys: Keys) -> list[str]:
+    """Every partition's four feed streams."""
+    return [stream for part in keys.every() for stream in part.feed_streams.values()]
+
+
 def pending(client: Any, keys: Keys) -> int:
-    return sum(
-        int(client.xpending(stream, FEED_GROUP)["pending"]) for stream in keys.feed_streams.values()
-    )
+    return sum(int(client.xpending(stream, FEED_GROUP)["pending"]) for stream in feed_streams(keys))
 
 
 def drained(client: Any, keys: Keys) -> bool:
     """Every entry of every feed delivered to the group and acknowledged."""
     if pending(client, keys):
         return False
-    for stream in keys.feed_streams.values():
+    for stream in feed_streams(keys):
         newest = client.xrevrange(stream, count=1)
         if not newest:
             continue
@@ -133,6 +144,7 @@ def base_env(settings: Settings) -> dict[str, str]:
         GMD_REDIS_PREFIX=settings.redis_prefix,
         GMD_DATA_DIR=str(settings.data_dir),
         GMD_DATABASE_URL=settings.effective_database_url,
+        GMD_STREAMS__PARTITIONS=str(settings.streams.partitions),
         GMD_WORKER__BLOCK_MS="50",
     )
     return env

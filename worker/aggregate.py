@@ -1,7 +1,8 @@
 """The worker's own stages: aggregates for the pages, and per-feed progress.
 
-Both only queue writes on the batch's pipeline (see :mod:`worker.stages`); the
-arithmetic and the key layout live in :mod:`datasources.aggregates_write`.
+Both only describe writes on the batch (see :mod:`worker.stages`), in the keys of the
+batch's partition; the arithmetic and the key layout live in
+:mod:`datasources.aggregates_write`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class AggregationStage:
             batch.add_queue(e for e in events if isinstance(e, QueueSnapshot))
         elif feed == "voices":
             batch.add_voices(e for e in events if isinstance(e, VoiceEvent))
-        batch.flush(self.keys, pipeline=writes)
+        batch.flush(self.keys.of(writes.partition), pipeline=writes)
 
 
 @dataclass(frozen=True)
@@ -54,4 +55,5 @@ class FeedProgressStage:
     def apply(self, feed: str, events: Sequence[Event], writes: BatchWrites) -> None:
         wall = time.time()
         newest = min(max(e.ts for e in events), wall + AHEAD_S)
-        record_progress(self.keys, feed, newest, wall, pipeline=writes, events=len(events))
+        keys = self.keys.of(writes.partition)
+        record_progress(keys, feed, newest, wall, pipeline=writes, events=len(events))

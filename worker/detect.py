@@ -3,7 +3,10 @@
 A bucket is *closed* once every active feed's watermark (newest event time a
 worker committed; a feed is active while some worker saw it within
 ``stale_after_s``) is past the bucket's end plus ``detection.grace_s``.  Only the
-contacts, queue and voices feeds count: conversations do not feed detection.
+contacts, queue and voices feeds count: conversations do not feed detection.  With
+several partitions every partition's active feeds must be past it, and the detector
+reads the bucket summed over the partitions (:class:`AggregateReader`); its state and
+the anomalies it publishes live in partition 0 (one slot, so one transaction).
 
 Several workers run this ticker; exactly one detects each bucket, in order, with
 the detector's memory kept in Redis (``keys.detector_state``: a hash holding the
@@ -100,10 +103,14 @@ class DetectionTicker:
 
     def _run(self) -> int:
         pipe = self.client.pipeline(transaction=False)
-        pipe.hgetall(self.keys.watermark)
-        pipe.hgetall(self.keys.feed_seen)
-        watermarks, seen = pipe.execute()
-        until = closed_until(watermarks, seen, time.time(), self.settings)
+        for part in self.keys.every():
+            pipe.hgetall(part.watermark)
+            pipe.hgetall(part.feed_seen)
+        replies = pipe.execute()
+        now = time.time()
+        pairs = zip(replies[::2], replies[1::2], strict=True)
+        each = (closed_until(marks, seen, now, self.settings) for marks, seen in pairs)
+        until = min((u for u in each if u is not None), default=None)
         if until is None:
             return 0
         step = self.cfg.bucket_s

@@ -19,8 +19,10 @@ worker's aggregation, and ``json.loads`` does the same in C.  Semantics are
 unchanged (same group, same pending list); only when nothing is waiting does
 the loop fall back to a plain blocking ``XREADGROUP``.
 
-Every read returns the batch with this consumer's fence, read atomically with the
-entries (:class:`Fetched`); the commit (:mod:`datasources.batch`) checks it.
+Every function works on one partition's streams (the :class:`~datasources.keys.Keys`
+it is given: their keys share one cluster hash slot) and returns the batch with this
+consumer's fence on that partition, read atomically with the entries (:class:`Fetched`);
+the commit (:mod:`datasources.batch`) checks it.
 
 Replies are read as bytes and decoded here, entry by entry: a producer can write
 any bytes, and one value that is not UTF-8 must cost that entry (filed as
@@ -120,19 +122,19 @@ return {redis.call('GET', ARGV[5] .. ARGV[2]) or '', out}
 
 @dataclass(frozen=True)
 class Fetched:
-    """A batch, and this consumer's fence as it was when the batch was read: the commit
-    runs only if the fence still has this value (nobody claimed the entries since)."""
+    """A batch of one partition, and this consumer's fence on that partition as it was
+    when the batch was read: the commit runs only if the fence still has this value
+    (nobody claimed the entries since)."""
 
     batch: Batch
     fence: str = ""
-
-
-NOTHING = Fetched({})
+    partition: int = 0
 
 
 def ensure_groups(client: redis.Redis, keys: Keys, group: str = FEED_GROUP) -> None:
-    """Create the feed group on every feed stream (from id 0, creating the stream)."""
-    for stream in keys.feed_streams.values():
+    """Create the feed group on every feed stream of every partition (from id 0, creating
+    the stream)."""
+    for stream in (s for part in keys.every() for s in part.feed_streams.values()):
         try:
             client.xgroup_create(stream, group, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -157,7 +159,7 @@ def _read(conn: Any, keys: Keys, consumer: str, count: int, group: str, start: s
         group, consumer, count, start, **RAW,
     )  # fmt: skip
     if not raw:
-        return NOTHING
+        return Fetched({}, partition=keys.partition)
     try:
         text, clean = raw.decode(), True
     except UnicodeDecodeError:
@@ -168,7 +170,7 @@ def _read(conn: Any, keys: Keys, consumer: str, count: int, group: str, start: s
         (stream, [(eid, pairs(flat) if flat else None) for eid, flat in entries])
         for stream, entries in found
     ]
-    return Fetched(_by_feed(keys, decoded), fence)
+    return Fetched(_by_feed(keys, decoded), fence, keys.partition)
 
 
 def read_own_pending(
@@ -181,9 +183,10 @@ def read_own_pending(
 def read_new(
     conn: Any, keys: Keys, consumer: str, count: int, block_ms: int, group: str = FEED_GROUP
 ) -> Fetched:
-    """New entries for this consumer, waiting up to ``block_ms`` if there are none."""
+    """New entries for this consumer, waiting up to ``block_ms`` if there are none (0: not
+    waiting)."""
     fetched = _read(conn, keys, consumer, count, group, ">")
-    if fetched.batch:
+    if fetched.batch or not block_ms:
         return fetched
     streams = list(keys.feed_streams.values())
     pipe = conn.pipeline(transaction=False)
@@ -197,7 +200,7 @@ def read_new(
         (_text(stream), [(_text(eid), _checked_dict(fields)) for eid, fields in entries])
         for stream, entries in reply or []
     ]
-    return Fetched(_by_feed(keys, decoded), fence or "")
+    return Fetched(_by_feed(keys, decoded), fence or "", keys.partition)
 
 
 def claim_idle(
@@ -216,7 +219,7 @@ def claim_idle(
         )
         for stream, entries in reply
     ]
-    return Fetched(_by_feed(keys, decoded), _text(fence))
+    return Fetched(_by_feed(keys, decoded), _text(fence), keys.partition)
 
 
 def _text(raw: bytes) -> str:

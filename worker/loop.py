@@ -10,6 +10,10 @@ batch is then committed one entry at a time, so only the entries storage refuses
 dead-lettered.  A slow-but-alive worker whose entries were claimed by another one
 finds its fence bumped: its commit does nothing, and the claimer applies the batch once.
 
+With several partitions (``GMD_STREAMS__PARTITIONS``) a batch holds one partition's
+entries and writes only that partition's keys, so on a Redis Cluster its script runs on
+one node; the worker takes the partitions in turn, each with its own fence.
+
 Nothing important lives only in this process: aggregates, watermarks, detector
 state and open anomalies are in Redis, so a restarted worker just carries on.
 """
@@ -124,13 +128,15 @@ class Worker:
         self.tickers = list(tickers)
         self.stats = WorkerStats()
         self._stop = threading.Event()
+        self.parts = self.keys.every()
         self._next_tick = [0.0] * len(self.tickers)
-        self._next_claim = 0.0
+        self._next_claim = [0.0] * len(self.parts)
+        self._rotation = 0
         self._next_beat = 0.0
         self._outage = False
         self._previous_handlers: dict[int, Any] = {}
-        self._failures: dict[tuple[str, str], int] = {}
-        """(feed, first entry id) of a batch a stage failed on → failed tries."""
+        self._failures: dict[tuple[int, str, str], int] = {}
+        """(partition, feed, first entry id) of a batch a stage failed on → failed tries."""
         self._by_feed = {
             feed: [s for s in self.stages if feed in s.feeds] for feed in self.keys.feed_streams
         }
@@ -166,7 +172,8 @@ class Worker:
             before_sleep=self._log_outage,
             reraise=True,
         )
-        log.info("worker %s: consuming %s", self.name, ", ".join(self.keys.feed_streams))
+        log.info("worker %s: consuming %s in %d partition(s)",
+                 self.name, ", ".join(self.keys.feed_streams), len(self.parts))  # fmt: skip
         while not self._stop.is_set():
             try:
                 for attempt in retrying:
@@ -239,39 +246,55 @@ class Worker:
         return fetched
 
     def _next_batch(self, conn: Any) -> groups.Fetched:
+        """The next batch, from the next partition in turn that has work (one partition
+        per batch, so its writes stay in one hash slot): its own pending entries, else
+        claimed ones, else new ones.  Only when a whole round found nothing does the last
+        read wait up to ``block_ms`` for new entries (on that partition: one blocking read
+        cannot span cluster slots, so an idle worker notices work elsewhere within
+        ``block_ms``)."""
         size, group = self.settings.worker.batch_size, self.group
-        fetched = groups.read_own_pending(conn, self.keys, self.name, size, group)
-        if fetched.batch:
-            return fetched
-        now = time.monotonic()
-        if now >= self._next_claim:
-            idle = self.settings.worker.claim_idle_ms
-            self._next_claim = now + idle / 4000
-            fetched = groups.claim_idle(
-                conn, self.keys, self.name, idle, min(size, CLAIM_MAX), group
-            )
+        for turn in range(len(self.parts), 0, -1):
+            keys = self.parts[self._rotation]
+            self._rotation = (self._rotation + 1) % len(self.parts)
+            fetched = groups.read_own_pending(conn, keys, self.name, size, group)
+            if not fetched.batch:
+                block = self.settings.worker.block_ms if turn == 1 else 0
+                fetched = self._claim(conn, keys) or groups.read_new(
+                    conn, keys, self.name, size, block, group
+                )
             if fetched.batch:
-                log.info("worker %s: claimed %d idle entries", self.name, _count(fetched.batch))
-                return fetched
-        block = self.settings.worker.block_ms
-        return groups.read_new(conn, self.keys, self.name, size, block, group)
+                break
+        return fetched
 
-    def _guard(self, fence: str, firsts: dict[str, str]) -> Guard:
-        return Guard(self.keys.worker_fence(self.name), fence, self.group, self.name, firsts)
+    def _claim(self, conn: Any, keys: Keys) -> groups.Fetched | None:
+        now = time.monotonic()
+        if now < self._next_claim[keys.partition]:
+            return None
+        idle, size = self.settings.worker.claim_idle_ms, self.settings.worker.batch_size
+        self._next_claim[keys.partition] = now + idle / 4000
+        fetched = groups.claim_idle(conn, keys, self.name, idle, min(size, CLAIM_MAX), self.group)
+        if not fetched.batch:
+            return None
+        log.info("worker %s: claimed %d idle entries", self.name, _count(fetched.batch))
+        return fetched
+
+    def _guard(self, fetched: groups.Fetched, firsts: dict[str, str]) -> Guard:
+        fence_key = self.parts[fetched.partition].worker_fence(self.name)
+        return Guard(fence_key, fetched.fence, self.group, self.name, firsts)
 
     def commit(self, fetched: groups.Fetched) -> int:
         """Apply the batch and ack it in one checked script call; returns the entries
         committed, 0 if the fence aborted it (or a stage failed and it waits for a retry)."""
-        streams = self.keys.feed_streams
-        writes = BatchWrites()
+        streams = self.parts[fetched.partition].feed_streams
+        writes = BatchWrites(partition=fetched.partition)
         dead = 0
         for feed, entries in fetched.batch.items():
             parsed, invalid = self._parse(feed, entries, writes)
             dead += invalid
             if parsed:
-                tried = (feed, entries[0][0])
+                tried = (fetched.partition, feed, entries[0][0])
                 if self._failures.get(tried, 0) >= self.settings.worker.stage_attempts:
-                    self._failures = {k: n for k, n in self._failures.items() if k[0] != feed}
+                    self._failures = {k: n for k, n in self._failures.items() if k[:2] != tried[:2]}
                     return self._commit_each(fetched)
                 if not self._apply_stages(feed, [event for _, _, event in parsed], writes):
                     self._failures[tried] = self._failures.get(tried, 0) + 1
@@ -280,7 +303,7 @@ class Worker:
             writes.ack(streams[feed], self.group, [eid for eid, _ in entries])
         started = time.perf_counter()
         firsts = {streams[feed]: entries[0][0] for feed, entries in fetched.batch.items()}
-        outcome = writes.commit(self.client, self._guard(fetched.fence, firsts))
+        outcome = writes.commit(self.client, self._guard(fetched, firsts))
         self.stats.spent("exec", started)
         if outcome.status == STATUS_REJECTED:
             log.error("worker %s: storage refused a batch (%s); committing it entry by entry",
@@ -307,18 +330,19 @@ class Worker:
         """The feed's valid events; the others are dead-lettered on ``writes``."""
         parsed: list[tuple[str, dict[str, str], Event]] = []
         dead = 0
+        keys = self.parts[writes.partition]
         started = time.perf_counter()
         for entry_id, fields in entries:
             if fields is None:
                 continue  # trimmed from the stream before anyone read it: just ack
             if isinstance(fields, groups.Undecodable):
-                write_dead_letter(writes, self.keys, feed, entry_id, fields, fields.reason())
+                write_dead_letter(writes, keys, feed, entry_id, fields, fields.reason())
                 dead += 1
                 continue
             try:
                 parsed.append((entry_id, fields, parse_event(feed, fields)))
             except InvalidEvent as exc:
-                write_dead_letter(writes, self.keys, feed, entry_id, fields, str(exc))
+                write_dead_letter(writes, keys, feed, entry_id, fields, str(exc))
                 dead += 1
         self.stats.spent("parse", started)
         return parsed, dead
@@ -343,19 +367,20 @@ class Worker:
         """Commit the batch one entry at a time (each its own checked script call): an entry
         a stage keeps failing on, or whose writes storage refuses, is dead-lettered with
         why; the others are applied.  Returns the entries committed."""
-        streams = self.keys.feed_streams
+        keys = self.parts[fetched.partition]
+        streams = keys.feed_streams
         done = dead = 0
         every = [(feed, entry) for feed, entries in fetched.batch.items() for entry in entries]
         for feed, (entry_id, fields) in every:
-            writes = BatchWrites()
+            writes = BatchWrites(partition=fetched.partition)
             reason = self._describe_one(feed, entry_id, fields, writes)
-            guard = self._guard(fetched.fence, {streams[feed]: entry_id})
+            guard = self._guard(fetched, {streams[feed]: entry_id})
             writes.ack(streams[feed], self.group, [entry_id])
             outcome = writes.commit(self.client, guard)
             if outcome.status == STATUS_REJECTED:
                 reason = f"storage refused its writes ({outcome.reason})"
-                writes = BatchWrites()
-                write_dead_letter(writes, self.keys, feed, entry_id, fields or {}, reason)
+                writes = BatchWrites(partition=fetched.partition)
+                write_dead_letter(writes, keys, feed, entry_id, fields or {}, reason)
                 writes.ack(streams[feed], self.group, [entry_id])
                 outcome = writes.commit(self.client, guard)
             if outcome.status == STATUS_REJECTED:
@@ -379,13 +404,14 @@ class Worker:
         if dead:
             return "invalid"
         event = parsed[0][2]
-        scratch = BatchWrites()
+        scratch = BatchWrites(partition=writes.partition)
         for stage in self._by_feed[feed]:
             try:
                 stage.apply(feed, [event], scratch)
             except Exception as exc:
                 reason = f"stage {type(stage).__name__} failed: {exc}"
-                write_dead_letter(writes, self.keys, feed, entry_id, fields, reason)
+                keys = self.parts[writes.partition]
+                write_dead_letter(writes, keys, feed, entry_id, fields, reason)
                 return reason
         writes.ops += scratch.ops
         return None

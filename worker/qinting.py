@@ -95,9 +95,10 @@ class TranscriptRuleStage:
     def flag(self, utterance: Utterance, match: RuleMatch, writes: BatchWrites) -> None:
         """Describe "add this anomaly unless this conversation was flagged for this rule"."""
         fields = flag_anomaly(utterance, match).to_fields()
-        marker = self.keys.transcript_flag(utterance.conversation_id, match.rule.id)
+        keys = self.keys.of(writes.partition)
+        marker = keys.transcript_flag(utterance.conversation_id, match.rule.id)
         entry = {"v": fields["v"], "json": fields["json"]}
-        writes.xadd_once(marker, self.flag_ttl_s, self.keys.anomalies, entry, self.maxlen)
+        writes.xadd_once(marker, self.flag_ttl_s, keys.anomalies, entry, self.maxlen)
 
 
 class RadioTicker:

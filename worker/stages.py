@@ -4,9 +4,11 @@ A **stage** turns one feed's parsed events into Redis writes.  It only *describe
 them on the :class:`~datasources.batch.BatchWrites` it is given: the worker adds the
 batch's ``XACK`` after every stage and commits them in one script call that checks
 every write before making any, so a batch's effects and its acknowledgement commit
-together or not at all.  A stage must not write anywhere else (a write outside the
-batch would be repeated when the batch is retried).  Reads it needs (configuration,
-an index) go through its own client, before or outside the batch.
+together or not at all.  Every key it writes is one of the batch's partition,
+``keys.of(writes.partition)`` (on a Redis Cluster they share one hash slot; a key of
+another slot would fail the script).  A stage must not write anywhere else (a write
+outside the batch would be repeated when the batch is retried).  Reads it needs
+(configuration, an index) go through its own client, before or outside the batch.
 
 A **ticker** is periodic work that is not tied to events — detection of a closed
 bucket, alert intake, escalations.  The loop calls ``tick()`` between batches
