@@ -111,8 +111,7 @@ class AggregateReader:
 
     def data_now(self) -> float | None:
         """Newest contact event time any worker has processed (the pages' "now")."""
-        marks = self._each(lambda pipe, part: pipe.hget(part.watermark, "contacts"))
-        return max((float(m) for m in marks if m is not None), default=None)
+        return data_now(self.client, self.keys)
 
     def freshness(self) -> dict[str, FeedFreshness]:
         """Per feed: wall-clock time last processed and newest event time (stale banners),
@@ -312,6 +311,14 @@ class AggregateReader:
             },
             voices={k: (v[0], v[1]) for k, v in pairs.items()},
         )
+
+
+def data_now(client: redis.Redis, keys: Keys) -> float | None:
+    """Newest contact event time any worker has processed, in any partition."""
+    pipe = client.pipeline(transaction=False)
+    for part in keys.every():
+        pipe.hget(part.watermark, "contacts")
+    return max((float(m) for m in pipe.execute() if m is not None), default=None)
 
 
 def _newest(hashes: list[dict[str, str]]) -> dict[str, float]:

@@ -33,6 +33,7 @@ import numpy as np
 import redis
 
 from alerts.masking import mask_pii
+from datasources.aggregates import data_now
 from datasources.aggregates_write import BatchAggregate
 from datasources.keys import Keys
 from datasources.schemas import Channel, ContactEvent, HandledBy, Outcome
@@ -54,7 +55,7 @@ CAUGHT_UP_S: Final = 15.0
 
 def has_data(client: redis.Redis, keys: Keys) -> bool:
     """Has any worker processed a contact here (then the past is already there)?"""
-    return bool(client.hexists(keys.watermark, "contacts"))
+    return data_now(client, keys) is not None
 
 
 def replay_window(now: float, rate: float) -> float:
@@ -140,10 +141,9 @@ def wait_caught_up(
     began = time.monotonic()
     since: float | None = None
     while time.monotonic() - began < timeout_s and not stop():
-        raw = client.hget(keys.watermark, "contacts")
+        mark = data_now(client, keys)
         now = time.time()
-        if raw is not None:
-            mark = float(raw)
+        if mark is not None:
             if now - mark < CAUGHT_UP_S:
                 return True
             since = mark if since is None else since
