@@ -14,7 +14,8 @@ Partitions (:mod:`datasources.partitions`): a :class:`Keys` names the keys of on
 partition (:meth:`Keys.of`; 0 unless asked).  With one partition on one server the
 names are ``<prefix>:<rest>``; otherwise every key a batch from partition ``p`` writes
 is ``<prefix>:{<tag of p>}:<rest>``, so all of them share one cluster hash slot.  Keys
-no batch writes — heartbeats, detection locks, the alerts counter — never carry a tag.
+no batch writes — heartbeats, the alerts counter — carry no tag; the detector's state,
+locks and anomalies are partition 0's.
 """
 
 from __future__ import annotations
@@ -157,8 +158,10 @@ class Keys:
         return f"{self.scope}:detector:state"
 
     def detect_lock(self, bucket: int) -> str:
-        """``SET NX`` lock: exactly one worker runs detection for one closed bucket."""
-        return f"{self.prefix}:detect:lock:{bucket}"
+        """``SET NX`` lock: exactly one worker runs detection for one closed bucket (in
+        partition 0 with the detector's state, so a failover that rolls one back rolls
+        back both)."""
+        return f"{self.scope}:detect:lock:{bucket}"
 
     @property
     def open_anomalies(self) -> str:

