@@ -44,7 +44,7 @@ def test_single_series_finds_the_spike_and_the_drop(tmp_path: Path, freq: str) -
     code, out, err = _run(str(path))
     assert code == 0, err
     found = pd.read_csv(io.StringIO(out))
-    assert list(found.columns) == ["start", "end", "direction", "score"]
+    assert list(found.columns) == ["start", "detected", "end", "direction", "score"]
     assert list(found["direction"]) == ["up", "down"]
     starts = pd.to_datetime(found["start"])
     assert abs(starts[0] - times[400]) <= 2 * pd.Timedelta(freq)
@@ -69,7 +69,7 @@ def test_keyed_epoch_series_named_columns(tmp_path: Path) -> None:
                         "--key-column", "line", "--output", str(out_path))  # fmt: skip
     assert code == 0, err
     found = pd.read_csv(out_path)
-    assert list(found.columns) == ["start", "end", "direction", "score", "key"]
+    assert list(found.columns) == ["start", "detected", "end", "direction", "score", "key"]
     assert list(zip(found["key"], found["direction"], strict=True)) == [("tmall", "up")]
 
 

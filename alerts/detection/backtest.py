@@ -8,7 +8,7 @@ worker, with the thresholds from the settings.  Only the bucket width comes
 from the data (any regular interval, seconds to hours).  With a key column each
 key is its own series, judged on its own level (keys need not add up to a
 whole); from a 5-minute interval up and three days of history, a daily profile
-is learned as well.  Output: one row per anomaly, ``start,end,direction,score``.
+is learned as well.  Output: one row per anomaly, ``start,detected,end,direction,score``.
 """
 
 from __future__ import annotations
@@ -24,10 +24,15 @@ from alerts.anomaly import Anomaly
 from alerts.detection.contacts import count_signals
 from alerts.detection.incidents import IncidentTracker
 from alerts.detection.model import CountModel
+from alerts.detection.scoring import Span, span_of
 from alerts.detection.significance import benjamini_hochberg
 from datasources.settings import DetectionSettings
 
 DAY_S = 86400
+COLUMNS = ("start", "detected", "end", "direction", "score")
+"""``start`` is the onset estimated once the anomaly was confirmed (back-dated to where
+the evidence began); ``detected`` is when the detector, reading the series in order,
+first flagged it (the end of the bucket that opened it): score detection delays on it."""
 SEASONAL_MIN_INTERVAL_S = 300
 SEASONAL_MIN_DAYS = 3
 
@@ -123,6 +128,8 @@ def backtest(
     )
     tracker = IncidentTracker(cfg)
     rows: list[dict[str, object]] = []
+    detected: dict[str, float] = {}
+    """Open incident → the end of the bucket that opened it (when the detector knew)."""
     keys = [f"k{i}" for i in range(len(data.keys))]
     for step, (t, values) in enumerate(zip(data.times, data.values, strict=True)):
         result = model.step(int(t), keys, values)
@@ -132,25 +139,29 @@ def backtest(
             model, result, reject[:n], reject[n:], set(tracker.open), metric="value"
         )
         for anomaly in tracker.step(float(t), signals):
+            known = detected.setdefault(anomaly.fingerprint, float(anomaly.detail["detected_at"]))
             if anomaly.ended is not None:
-                rows.append(_row(data, anomaly))
+                rows.append(_row(data, anomaly, known))
+                del detected[anomaly.fingerprint]
         if progress is not None and step % 10_000 == 0:
             progress(step, len(data.times))
     last = float(data.times[-1] + data.interval_s)
-    for incident in tracker.open.values():
+    for fp, incident in tracker.open.items():
         p = incident.last
         rows.append(
             {
-                "start": incident.onset, "end": last, "direction": _direction(p["kind"]),
-                "score": incident.peak_score, "key": data.keys[int(p["series"][1:])],
+                "start": incident.onset, "detected": detected[fp], "end": last,
+                "direction": _direction(p["kind"]), "score": incident.peak_score,
+                "key": data.keys[int(p["series"][1:])],
             }
         )  # fmt: skip
     return _frame(rows, bool(data.keys != [""]))
 
 
-def _row(data: Series, anomaly: Anomaly) -> dict[str, object]:
+def _row(data: Series, anomaly: Anomaly, detected: float) -> dict[str, object]:
     return {
-        "start": anomaly.onset, "end": anomaly.ended, "direction": _direction(anomaly.kind.value),
+        "start": anomaly.onset, "detected": detected, "end": anomaly.ended,
+        "direction": _direction(anomaly.kind.value),
         "score": float(anomaly.detail.get("peak_score", anomaly.score)),
         "key": data.keys[int(anomaly.series[1:])],
     }  # fmt: skip
@@ -161,10 +172,10 @@ def _direction(kind: str) -> str:
 
 
 def _frame(rows: list[dict[str, object]], keyed: bool) -> pd.DataFrame:
-    columns = ["start", "end", "direction", "score", *(["key"] if keyed else [])]
-    frame = pd.DataFrame(rows, columns=["start", "end", "direction", "score", "key"])
+    columns = [*COLUMNS, *(["key"] if keyed else [])]
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "key"])
     frame = frame.sort_values(["start", "key"], kind="stable")
-    for col in ("start", "end"):
+    for col in ("start", "detected", "end"):
         frame[col] = pd.to_datetime(frame[col], unit="s", utc=True).dt.strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
@@ -175,3 +186,23 @@ def _frame(rows: list[dict[str, object]], keyed: bool) -> pd.DataFrame:
 def stderr_progress(done: int, total: int) -> None:
     if total >= 50_000:
         print(f"backtest: {done:,}/{total:,} time steps", file=sys.stderr, flush=True)
+
+
+def spans(data: Series) -> dict[str, Span]:
+    """The scored span of each series (after its learning period), for :mod:`scoring`."""
+    out = {}
+    for j, key in enumerate(data.keys):
+        measured = data.times[~np.isnan(data.values[:, j])]
+        if len(measured):
+            out[key] = span_of(measured, data.interval_s)
+    return out
+
+
+def detected_times(found: pd.DataFrame) -> dict[str, list[float]]:
+    """Detection times (epoch seconds) by series key from :func:`backtest`'s output."""
+    keys = found["key"] if "key" in found.columns else pd.Series("", index=found.index)
+    seconds = pd.to_datetime(found["detected"], utc=True) - pd.Timestamp(0, tz="UTC")
+    out: dict[str, list[float]] = {}
+    for key, t in zip(keys.astype(str), seconds // pd.Timedelta(seconds=1), strict=True):
+        out.setdefault(key, []).append(float(t))
+    return out
