@@ -15,6 +15,7 @@ acknowledgements, snoozes and silences, and re-sends rings a dead process left.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from alerts import store
 from alerts.lifecycle import Action, AlertStatus
 from alerts.models import Alert, Ring, Silence
 from alerts.service import AlertService
+from datasources.health import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ RECHECK_AFTER_DUE_S = 15.0
 
 _services: dict[str, AlertService] = {}
 """Service per scheduler name; job functions find theirs here (jobs store only ids)."""
+_firing = OutageLog(log, "escalation steps")
+"""During a database or Redis outage every due step fails: one line, not a traceback each."""
 
 
 def fire(scheduler_name: str, alert_id: int, escalation_id: str) -> bool:
@@ -57,10 +61,12 @@ def fire(scheduler_name: str, alert_id: int, escalation_id: str) -> bool:
         return True
 
     try:
-        return service.transaction(work)
-    except Exception:  # a lost race after retries: another worker fired it
-        log.exception("escalation %s for alert %s failed", escalation_id, alert_id)
+        rang = service.transaction(work)
+    except Exception as exc:  # an outage, or a race lost after retries (another worker fired)
+        _firing.failed(exc)
         return False
+    _firing.ok()
+    return rang
 
 
 def expire_timers(service: AlertService) -> int:
@@ -139,16 +145,45 @@ class EscalationTimers:
     def __init__(self, service: AlertService, engine: Engine, name: str = "alerts") -> None:
         self.service = service
         self.name = name
+        self.engine = engine
         self._armed: dict[str, float] = {}
         """Job id → when to look it up again (see :meth:`_arm`)."""
-        self.scheduler = SharedStoreScheduler(
+        self._sweeps = OutageLog(log, "alert timer sweep")
+        self.restarts = 0
+        self.scheduler = self._new_scheduler()
+
+    def _new_scheduler(self) -> SharedStoreScheduler:
+        return SharedStoreScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+                "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
                 "local": MemoryJobStore(),
             },
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
         )
+
+    def alive(self) -> bool:
+        """The scheduler's thread runs (APScheduler keeps it in ``_thread``)."""
+        thread = getattr(self.scheduler, "_thread", None)
+        return bool(self.scheduler.running and thread is not None and thread.is_alive())
+
+    def ensure_alive(self) -> bool:
+        """A scheduler whose thread died (an exception escaping APScheduler's loop) is
+        replaced by a new one on the same job store; True if it had to."""
+        if not self.scheduler.running or self.alive():
+            return False
+        self.restarts += 1
+        log.error("escalation scheduler thread died; restarting it (restart %d)", self.restarts)
+        with contextlib.suppress(Exception):
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = self._new_scheduler()
+        self.start()
+        return True
+
+    def health(self) -> str:
+        if self.scheduler.running and not self.alive():
+            return "dead"
+        return "retrying" if self._sweeps.down or _firing.down else "ok"
 
     def start(self) -> None:
         # One INFO line per sweep run would drown the worker's log; keep warnings.
@@ -178,8 +213,10 @@ class EscalationTimers:
                 self._arm(alert_id, escalation_id, due)
             for ring_id in stranded_rings(self.service):
                 self.service.ringer.submit(ring_id)
-        except Exception:  # the next sweep tries again; never kill the scheduler thread
-            log.exception("alert timer sweep failed")
+        except Exception as exc:  # the next sweep tries again; never kill the scheduler thread
+            self._sweeps.failed(exc)
+            return
+        self._sweeps.ok()
 
     def _arm(self, alert_id: int, escalation_id: str, due: float) -> None:
         """Make sure a job exists for this step.  Steps this process saw armed are not

@@ -95,8 +95,22 @@ class AlertIntake:
     def tick(self) -> None:
         if not self._started:
             self.start()
+        self.keep_alive()
         while self.take_batch() >= self.service.settings.alerts.intake_batch:
             pass
+
+    def keep_alive(self) -> None:
+        """Restart a background thread of this process that died (each logs it)."""
+        self.service.ringer.records.ensure_alive()
+        if self.timers is not None:
+            self.timers.ensure_alive()
+
+    def health(self) -> dict[str, str]:
+        """Per background thread: ``ok``, ``retrying`` (inside an outage) or ``dead``."""
+        out = {"ring-records": self.service.ringer.health()}
+        if self.timers is not None:
+            out["escalation"] = self.timers.health()
+        return out
 
     def _read(self) -> list[tuple[str, str, dict[str, str]]]:
         """``(stream, entry id, fields)`` from every partition's anomalies stream: entries

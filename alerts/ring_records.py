@@ -6,6 +6,13 @@ burst of rings written one commit at a time would queue behind the database
 lock.  The :class:`RingRecorder` thread collects rows from all delivery threads
 for a few milliseconds and writes them in one transaction; a caller that must
 know its rows are durable waits on the event it gets back.
+
+An attempt that is not recorded is a ring sent again: a ring left ``sending`` is
+re-sent by the sweep once its claim is stale.  So the thread outlives any outage:
+a database that is down or locked is retried until it answers (one log line per
+outage), the callback after a flush (which touches Redis) may fail without
+consequence, and a thread that died anyway is restarted by :meth:`ensure_alive`
+(the worker's intake calls it every tick, the ringer before each delivery).
 """
 
 from __future__ import annotations
@@ -18,15 +25,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.models import Ring, RingAttempt
+from datasources.health import KeptThread, OutageLog
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
 WRITE_RETRIES = 5
+"""Tries for a batch the database refuses (not an outage): then row by row."""
+RETRY_MAX_S = 5.0
+CLOSE_WAIT_S = 10.0
+"""On shutdown, how long rows still unwritten (database down) are retried."""
 
 
 @dataclass
@@ -42,6 +55,13 @@ class _Item:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+def _outage(exc: SQLAlchemyError) -> bool:
+    """The database is away or busy (retry until it answers), not refusing these rows."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 class RingRecorder:
     """One thread writing ring attempts and outcomes in batches."""
 
@@ -55,8 +75,10 @@ class RingRecorder:
         self.on_flushed = on_flushed
         self.gather_s = gather_s
         self._queue: queue.Queue[_Item | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="gmd-ring-records", daemon=True)
-        self._thread.start()
+        self._closing: float | None = None
+        self._database = OutageLog(log, "recording ring attempts")
+        self._notify = OutageLog(log, "announcing ring outcomes")
+        self._thread = KeptThread("gmd-ring-records", self._step, log)
 
     def attempt(self, row: RingAttempt) -> threading.Event:
         return self._put(_Item(row))
@@ -68,11 +90,39 @@ class RingRecorder:
         self._queue.put(item)
         return item.done
 
+    def ensure_alive(self) -> bool:
+        """Restart the thread if it died; True if it had to."""
+        return self._thread.ensure_alive()
+
+    def health(self) -> str:
+        """``ok``, ``retrying`` (the database is away) or ``dead``."""
+        return "retrying" if self._database.down else self._thread.health()
+
     def close(self) -> None:
-        """Write everything queued, then stop the thread."""
-        if self._thread.is_alive():
+        """Write everything queued (retrying a database that is away for a while), then
+        stop the thread."""
+        if self._thread.alive and not self._thread.stopping:
+            self._closing = time.monotonic() + CLOSE_WAIT_S
             self._queue.put(None)
-            self._thread.join()
+            self._thread.join(CLOSE_WAIT_S + 5.0)
+
+    def _step(self) -> None:
+        first = self._queue.get()
+        if first is None:
+            self._thread.stop()
+            return
+        batch, stop = self._gather(first)
+        self._write(batch)
+        for item in batch:
+            item.done.set()
+        if self.on_flushed is not None and any(isinstance(i.row, _Finish) for i in batch):
+            try:
+                self.on_flushed()
+                self._notify.ok()
+            except Exception as exc:  # walls refresh on their own timer too
+                self._notify.failed(exc)
+        if stop:
+            self._thread.stop()
 
     def _gather(self, first: _Item) -> tuple[list[_Item], bool]:
         batch, stop = [first], False
@@ -88,45 +138,51 @@ class RingRecorder:
             batch.append(item)
         return batch, stop
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch, stop = self._gather(first)
-            self._write(batch)
-            for item in batch:
-                item.done.set()
-            if stop:
-                return
-
     def _write(self, batch: list[_Item]) -> None:
-        for attempt in range(WRITE_RETRIES):
+        """Write the batch: through any outage (until closing gives up), or — if the
+        database refuses it — row by row, dropping only the rows it refuses."""
+        refused, wait = 0, 0.2
+        while True:
             try:
-                with self.sessions.begin() as session:
-                    session.add_all([i.row for i in batch if isinstance(i.row, RingAttempt)])
-                    session.flush()
-                    for item in batch:
-                        if isinstance(item.row, _Finish):
-                            session.execute(
-                                update(Ring)
-                                .where(Ring.id == item.row.ring_id)
-                                .values(status=item.row.status, finished_at=item.row.at)
-                                .execution_options(synchronize_session=False)
-                            )
-                break
-            except SQLAlchemyError:
-                log.exception("recording %d ring rows failed (try %d)", len(batch), attempt + 1)
-                time.sleep(0.2 * (attempt + 1))
-                batch = [_Item(_copy(i.row), i.done) for i in batch]
-        if self.on_flushed is not None and any(isinstance(i.row, _Finish) for i in batch):
-            self.on_flushed()
+                self._commit([i.row for i in batch])
+                self._database.ok()
+                return
+            except SQLAlchemyError as exc:
+                if not _outage(exc):
+                    refused += 1
+                    if refused >= WRITE_RETRIES:
+                        self._write_each(batch)
+                        return
+                self._database.failed(exc)
+            if self._closing is not None and time.monotonic() > self._closing:
+                log.error("%d ring rows not recorded: the database did not answer", len(batch))
+                return
+            time.sleep(wait)
+            wait = min(wait * 2, RETRY_MAX_S)
+
+    def _write_each(self, batch: list[_Item]) -> None:
+        for item in batch:
+            try:
+                self._commit([item.row])
+            except SQLAlchemyError as exc:
+                log.error("ring row %s refused by the database, dropped: %s", item.row, exc)
+
+    def _commit(self, rows: list[RingAttempt | _Finish]) -> None:
+        with self.sessions.begin() as session:
+            session.add_all([_copy(r) for r in rows if isinstance(r, RingAttempt)])
+            session.flush()
+            for row in rows:
+                if isinstance(row, _Finish):
+                    session.execute(
+                        update(Ring)
+                        .where(Ring.id == row.ring_id)
+                        .values(status=row.status, finished_at=row.at)
+                        .execution_options(synchronize_session=False)
+                    )
 
 
-def _copy(row: RingAttempt | _Finish) -> RingAttempt | _Finish:
-    """A fresh ORM row for a retry (the failed session may have attached the old one)."""
-    if isinstance(row, _Finish):
-        return row
+def _copy(row: RingAttempt) -> RingAttempt:
+    """A fresh ORM row for each try (a failed session may have attached the last one)."""
     return RingAttempt(
         ring_id=row.ring_id,
         person_id=row.person_id,

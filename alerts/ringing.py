@@ -26,6 +26,7 @@ from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponen
 
 from alerts.models import Ring, RingAttempt
 from alerts.ring_records import RingRecorder
+from datasources.health import OutageLog
 from datasources.settings import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class Ringer:
         self.clock = clock
         self.records = RingRecorder(sessions, on_finished)
         self._pool = ThreadPoolExecutor(settings.ring_threads, thread_name_prefix="gmd-ring")
+        self._failures = OutageLog(log, "delivering rings")
 
     @property
     def stale_claim_s(self) -> float:
@@ -139,6 +141,7 @@ class Ringer:
         futures: dict[int, Future[str]] = {}
         if not ring_ids:
             return futures
+        self.records.ensure_alive()
         claimed = {ring.id: ring for ring in self._claim(ring_ids)} if not self.closed else {}
         for ring_id in ring_ids:
             ring = claimed.get(ring_id)
@@ -146,8 +149,24 @@ class Ringer:
                 futures[ring_id] = Future()
                 futures[ring_id].set_result("taken" if not self.closed else "pending")
             else:
-                futures[ring_id] = self._pool.submit(self._deliver_claimed, ring)
+                futures[ring_id] = self._pool.submit(self._deliver_logged, ring)
         return futures
+
+    def _deliver_logged(self, ring: Ring) -> str:
+        """:meth:`_deliver_claimed` in a pool thread: a failure (the database away while
+        reading the ring's attempts) is one log line per outage, not a silent future; the
+        ring stays claimed and the sweep takes it over once the claim is stale."""
+        try:
+            status = self._deliver_claimed(ring)
+        except Exception as exc:
+            self._failures.failed(exc)
+            return "error"
+        self._failures.ok()
+        return status
+
+    def health(self) -> str:
+        """The ring bookkeeping's health: ``ok``, ``retrying`` or ``dead``."""
+        return self.records.health()
 
     def submit(self, ring_id: int) -> Future[str]:
         return self.submit_many([ring_id])[ring_id]

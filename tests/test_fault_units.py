@@ -3,6 +3,7 @@ worker names, and a watermark that cannot run ahead of the server's clock."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from dashboard.widgets import clock
 from datasources.batch import BatchWrites
+from datasources.health import KeptThread, OutageLog
 from datasources.keys import Keys, segment
 from datasources.schemas import AHEAD_S, ContactEvent, parse_event
 from datasources.schemas import EXAMPLE_FIELDS as VALID
@@ -71,3 +73,42 @@ def test_the_watermark_never_passes_the_clock_plus_tolerance(redis_client: Any, 
     writes.queue_on(redis_client)
     mark = float(redis_client.hget(keys.watermark, "contacts"))
     assert mark <= time.time() + AHEAD_S
+
+
+def test_an_outage_is_two_log_lines_however_many_tries(caplog: pytest.LogCaptureFixture) -> None:
+    log = logging.getLogger("test.outage")
+    outage = OutageLog(log, "ringing")
+    with caplog.at_level(logging.DEBUG, logger="test.outage"):
+        for _ in range(72):
+            outage.failed(TimeoutError("Timeout reading from socket"))
+        outage.ok()
+        outage.ok()
+    loud = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [r.levelname for r in loud] == ["ERROR", "INFO"]
+    assert not any(r.exc_info for r in caplog.records)
+    assert "72 failed tries" in loud[1].getMessage()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_kept_thread_survives_exceptions_and_is_restarted_if_it_dies() -> None:
+    calls: list[str] = []
+
+    def step() -> None:
+        calls.append("x")
+        if len(calls) == 1:
+            raise RuntimeError("an outage")
+        if len(calls) == 2:
+            raise SystemExit  # escapes the loop: the thread dies
+        time.sleep(0.01)
+
+    kept = KeptThread("t", step, logging.getLogger("test.kept"), retry_s=0.01)
+    deadline = time.monotonic() + 5
+    while kept.alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert kept.health() == "dead" and len(calls) == 2
+    assert kept.ensure_alive() and kept.restarts == 1
+    while len(calls) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert kept.health() == "ok" and not kept.ensure_alive()
+    kept.stop(5)
+    assert not kept.alive

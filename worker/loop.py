@@ -422,8 +422,28 @@ class Worker:
             return
         ttl = self.settings.worker.heartbeat_ttl_s
         self._next_beat = now + ttl / 3
-        beat = {"pid": os.getpid(), "at": time.time(), "events": self.stats.events}
+        beat = {
+            "pid": os.getpid(),
+            "at": time.time(),
+            "events": self.stats.events,
+            "threads": self.health(),
+        }
         self.client.set(self.keys.worker_heartbeat(self.name), json.dumps(beat), ex=ttl)
+
+    def health(self) -> dict[str, str]:
+        """Each background thread's health (``ok``, ``retrying``, ``dead``), as the tickers
+        that own threads report it through their optional ``health()``."""
+        out: dict[str, str] = {}
+        for ticker in self.tickers:
+            health = getattr(ticker, "health", None)
+            if not callable(health):
+                continue
+            try:
+                value = health()
+            except Exception as exc:
+                value = f"unknown ({type(exc).__name__})"
+            out.update(value if isinstance(value, dict) else {type(ticker).__name__: value})
+        return out
 
     def _run_tickers(self) -> None:
         now = time.monotonic()

@@ -14,6 +14,7 @@ never both flag the same conversation for the same rule.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
@@ -29,10 +30,13 @@ from alerts.transcript_rules import RuleFileError, RuleMatch, RuleSet, flag_anom
 from datasources.batch import BatchWrites
 from datasources.conversations import ConversationStore
 from datasources.db import make_engine, make_sessionmaker
+from datasources.health import OutageLog
 from datasources.keys import Keys
 from datasources.radio_store import RadioStore
 from datasources.schemas import ContactEvent, Utterance
 from datasources.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
 
 
 class ConversationStage:
@@ -108,7 +112,8 @@ class RadioTicker:
     trigger in ``radio.timezone``) whether today's digest time has passed; once per day
     per worker it then sends in a background thread, so a slow chat tool never stalls
     the feeds.  A worker that was down at 09:00 catches up when it returns, and several
-    workers are harmless: each delivery is claimed in the database first.
+    workers are harmless: each delivery is claimed in the database first.  A run that
+    failed (the database away) is one log line and is tried again on the next tick.
     """
 
     interval_s = 30.0
@@ -121,6 +126,11 @@ class RadioTicker:
         self.done_for: date | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="gmd-radio")
         self.running: Future[DigestRun] | None = None
+        self._checked: Future[DigestRun] | None = None
+        self._failures = OutageLog(log, "the nine o'clock digest")
+
+    def health(self) -> str:
+        return "retrying" if self._failures.down else "ok"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RadioTicker:
@@ -129,8 +139,18 @@ class RadioTicker:
         return cls(settings, RadioStore(make_sessionmaker(engine)), notifier)
 
     def tick(self) -> None:
-        if self.running is not None and not self.running.done():
-            return
+        running = self.running
+        if running is not None:
+            if not running.done():
+                return
+            if running is not self._checked:
+                self._checked = running
+                failed = running.exception()
+                if failed is not None:  # the database was away: try again on the next tick
+                    self._failures.failed(failed)
+                    self.done_for = None
+                else:
+                    self._failures.ok()
         now = datetime.now(self.tz)
         if not digest_due(now, self.settings.radio.digest_time, self.tz, self.done_for):
             return

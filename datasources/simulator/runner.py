@@ -89,6 +89,7 @@ class Outbox:
         self.writer = writer
         self.stopper = stopper
         self.items: list[tuple[str, Event]] = []
+        self.down = False
 
     def add(self, feed: str, event: Event) -> None:
         self.items.append((feed, event))
@@ -96,21 +97,22 @@ class Outbox:
             self.flush()
 
     def flush(self) -> None:
-        wait, down = 0.2, False
+        wait = 0.2
         while self.items:
             try:
                 self.writer.publish_mixed(self.items)
                 self.items.clear()
             except REDIS_DOWN as exc:
-                if not down:
+                if not self.down:
                     typer.echo(f"simulate: Redis unavailable ({exc}); waiting for it", err=True)
-                    down = True
+                    self.down = True
                 if self.stopper is not None and self.stopper.stopped:
                     return
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MAX_S)
-        if down:
+        if self.down:
             typer.echo("simulate: Redis is back; writing on", err=True)
+            self.down = False
 
 
 def publish_fast(
