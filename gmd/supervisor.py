@@ -2,7 +2,9 @@
 
 Each child gets its own log file in ``<data dir>/logs``.  On Linux a child also
 asks the kernel to kill it if the supervisor dies (``PR_SET_PDEATHSIG``), so even
-a ``kill -9`` of ``gmd run`` leaves no orphans behind.
+a ``kill -9`` of ``gmd run`` leaves no orphans behind.  *Services* (the embedded
+Redis) are children the others need: started first and ready before them, stopped
+last, and restarted like any child when they die (Redis on its append-only file).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import signal
 import subprocess
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,12 @@ class Child:
     cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: deque[float] = field(default_factory=deque)
+    prepare: Callable[[], None] | None = None
+    """Run before each start (the embedded Redis removes a dead server's socket)."""
+    ready: Callable[[], None] | None = None
+    """Run after each start; returns once the child serves, raises if it does not."""
+    new_session: bool = False
+    """Its own session, so a Ctrl-C meant for ``gmd run`` does not reach it first."""
 
     @property
     def log_path(self) -> Path:
@@ -42,6 +50,8 @@ class Child:
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.prepare is not None:
+            self.prepare()
         with self.log_path.open("ab") as out:
             self.process = subprocess.Popen(
                 list(self.argv),
@@ -50,9 +60,16 @@ class Child:
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 cwd=self.cwd,
+                start_new_session=self.new_session,
                 preexec_fn=die_with_parent,
             )
         log.info("started %s (pid %s), log: %s", self.name, self.process.pid, self.log_path)
+        if self.ready is not None:
+            self.ready()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -87,9 +104,10 @@ class Child:
 
 
 class Supervisor:
-    """Starts children in order, restarts crashed ones, stops all on a signal."""
+    """Starts services then children, restarts crashed ones, stops all on a signal."""
 
-    def __init__(self, children: Sequence[Child]) -> None:
+    def __init__(self, children: Sequence[Child], services: Sequence[Child] = ()) -> None:
+        self.services = list(services)
         self.children = list(children)
         self.stopping = False
 
@@ -98,13 +116,15 @@ class Supervisor:
         self.stopping = True
 
     def start_all(self) -> None:
-        for child in self.children:
-            child.start()
+        """Start what is not running yet: services first (each ready before the next)."""
+        for child in [*self.services, *self.children]:
+            if not child.running:
+                child.start()
 
     def watch(self, poll_s: float = 0.5) -> int:
         """Block until asked to stop (exit 0) or a child crashes too often (exit 1)."""
         while not self.stopping:
-            for child in self.children:
+            for child in [*self.services, *self.children]:
                 code = child.exited()
                 if code is None:
                     continue
@@ -113,17 +133,24 @@ class Supervisor:
                     log.error("%s keeps failing; stopping Guangmingding", child.name)
                     self.stop_all()
                     return 1
-                child.start()
+                try:
+                    child.start()
+                except Exception as exc:  # not ready in time: the next poll sees it again
+                    log.error("%s did not come back: %s", child.name, exc)
+                else:
+                    log.info("%s restarted", child.name)
             time.sleep(poll_s)
         self.stop_all()
         return 0
 
     def stop_all(self, timeout_s: float = 15.0) -> None:
-        for child in reversed(self.children):
-            child.terminate()
-        deadline = time.monotonic() + timeout_s
-        for child in reversed(self.children):
-            child.wait_or_kill(deadline)
+        """Children first (they may still be writing), then the services."""
+        for group in (self.children, self.services):
+            for child in reversed(group):
+                child.terminate()
+            deadline = time.monotonic() + timeout_s
+            for child in reversed(group):
+                child.wait_or_kill(deadline)
 
 
 PATH_SETTINGS = ("GMD_CONFIG", "GMD_ROUTING_FILE", "GMD_USERS_FILE", "GMD_QINTING__RULES_FILE")
