@@ -43,6 +43,7 @@ from datasources.aggregates_write import BatchAggregate, record_progress
 from datasources.db import make_engine
 from datasources.keys import Keys
 from datasources.migrate import upgrade
+from datasources.partitions import route
 from datasources.redis_conn import EmbeddedRedis, connect
 from datasources.schemas import ContactEvent, QueueSnapshot, VoiceEvent
 from datasources.series import contact_series
@@ -176,7 +177,18 @@ class Stack:
 def write_events(
     client: redis.Redis, keys: Keys, settings: Settings, events: list[tuple[str, Any]]
 ) -> None:
-    """One worker batch: aggregates and feed progress through the real writer."""
+    """What the worker's batches would write: aggregates and feed progress through the real
+    writer, one batch per partition the events are routed to."""
+    parts: dict[int, list[tuple[str, Any]]] = {}
+    for feed, event in events:
+        parts.setdefault(route(feed, event, keys.partitions), []).append((feed, event))
+    for p, part_events in parts.items():
+        _write_batch(client, keys.of(p), settings, part_events)
+
+
+def _write_batch(
+    client: redis.Redis, keys: Keys, settings: Settings, events: list[tuple[str, Any]]
+) -> None:
     batch = BatchAggregate(settings, mask_pii)
     batch.add_contacts(e for f, e in events if f == "contacts" and isinstance(e, ContactEvent))
     batch.add_queue(e for f, e in events if f == "queue" and isinstance(e, QueueSnapshot))
