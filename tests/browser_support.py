@@ -1,7 +1,8 @@
 """Start the real app for browser tests, benchmarks and screenshots, and give it data.
 
 * :func:`start_app` runs ``streamlit run app.py`` on a free port with the given
-  ``GMD_*`` environment and stops it (process group) when done.
+  ``GMD_*`` environment and stops it (process group) when done; :func:`start_worker`
+  runs a real ``gmd worker`` beside it and :func:`stop` ends either.
 * :class:`Stack` is a private, complete back end: its own ``redis-server``
   (:class:`EmbeddedRedis`, so a test may really stop it), a migrated database, a
   users file (viewer ``vera``, lead ``li``), a kiosk token, short refresh and
@@ -118,6 +119,28 @@ def start_app(
         time.sleep(0.2)
     app.stop()
     raise RuntimeError(f"streamlit did not become healthy in {timeout_s}s: {log}")
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gmd", "worker", "--log-level", "WARNING"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @dataclass

@@ -64,6 +64,8 @@ ENGLISH_CODES = (
 RULE_IDS = re.compile(r"\b[A-Z]+(?:-[A-Z]+)*-\d\b")
 """Timeline rule ids such as ``ACK-1`` or ``AUTO-RESOLVE-1``."""
 SERIES_IDS = re.compile(r"\b(?:contacts|queue|voices|conversation):[\w*:-]+")
+URLS = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+")
+"""Links are addresses, not words: a ring's link names its alert by number."""
 
 
 @cache
@@ -79,6 +81,7 @@ def _words(words: Iterable[str]) -> re.Pattern[str]:
 def raw_identifiers(text: str, lang: str, extra: Iterable[str] = ()) -> list[str]:
     """Every leaked identifier in ``text`` read as a ``lang`` page; ``extra`` adds the
     deployment's own codes (its routing file's team and person ids)."""
+    text = URLS.sub(" ", text)
     found: list[str] = []
     words = [*NEVER[:-2], *_catalog_codes(), *extra]
     if lang == "zh":

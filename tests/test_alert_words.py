@@ -18,7 +18,6 @@ from dashboard.alert_words import (
     ratio_text,
     size_text,
 )
-from dashboard.i18n import Language, translate
 from tests.raw_identifiers import raw_identifiers
 
 SAFETY = {
@@ -220,9 +219,3 @@ def test_a_storm_rings_with_its_size_and_no_codes() -> None:
     assert "每分钟负面声音：实际 42，预期 6（7.0 倍）" in body
     assert "升级第 1/2 步，通知：Carol 陈" in body
     assert raw_identifiers(title + body, "en", extra=["risk"]) == []
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_ring_status_words_exist(lang: Language) -> None:
-    for status in ("pending", "sending", "taken", "delivered", "partial", "failed"):
-        assert translate(f"ring.status.{status}", lang) != f"ring.status.{status}"

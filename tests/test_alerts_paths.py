@@ -19,6 +19,7 @@ from alerts.transcript_rules import bell_anomaly, flag_anomaly, load_rules
 from dashboard.alert_words import event_sentence
 from datasources.schemas import Utterance
 from tests.alerts_support import anomaly
+from tests.qinting_support import utterance
 from tests.raw_identifiers import raw_identifiers
 
 pytestmark = pytest.mark.integration
@@ -27,12 +28,8 @@ PHONE = "13812345678"
 FIRE = "充电器用的时候起火了，孩子差点受伤"
 
 
-def _utterance(text: str, conversation: str = "conv-9") -> Utterance:
-    return Utterance(
-        v="1", ts=int(time.time() * 1000), conversation_id=conversation, seq=3, speaker="customer",
-        text=text, business_line="tmall", reason="coupon_not_applied", channel="chat",
-        skill_group="tmall-aftersales",
-    )  # fmt: skip
+def _utterance(text: str) -> Utterance:
+    return utterance("conv-9", 3, text, reason="coupon_not_applied")
 
 
 def _bell(comment: str, excerpt: list[str], conversation: str = "conv-9") -> Anomaly:

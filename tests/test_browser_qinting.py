@@ -10,15 +10,10 @@ editor publishes them and the next morning's digest reaches a subscriber.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +28,7 @@ from datasources.keys import Keys
 from datasources.qinting_store import ListeningStore
 from datasources.radio_store import RadioStore
 from datasources.settings import Settings
-from tests.browser_support import ROOT, App, Stack, browser, sign_in, start_app
+from tests.browser_support import App, Stack, browser, sign_in, start_app, start_worker, stop
 from tests.db_support import private_database
 from tests.qinting_support import utterance
 
@@ -65,28 +60,6 @@ class Running:
                 return found
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {condition}")
-
-
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "gmd", "worker", "--log-level", "WARNING"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")

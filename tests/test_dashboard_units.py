@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard.history import RollingFrame
-from dashboard.i18n import LABELS, duration, translate
+from dashboard.i18n import duration, translate
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.markup import obstacle_card_html, plain, sparkline_svg
 from dashboard.playlist import PlaylistError, parse_playlist
@@ -185,12 +185,6 @@ def test_users_file_errors(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(UsersFileError, match=re.escape(message)):
         load_users(path)
-
-
-def test_every_label_has_both_languages() -> None:
-    for key, (zh, en) in LABELS.items():
-        assert zh and en, key
-        assert sorted(re.findall(r"{(\w+)", zh)) == sorted(re.findall(r"{(\w+)", en)), key
 
 
 @pytest.mark.parametrize(
