@@ -2,6 +2,11 @@
 
 Each page checks its own role (``dashboard.page.page_setup``); this file only says
 which pages exist.  Add a page by adding one ``st.Page`` line to ``PAGES``.
+
+The page files live in ``screens/``, not ``pages/``: Streamlit treats a ``pages/``
+folder beside the entry point as an old-style multipage app until this file has run
+``st.navigation`` once, so after a restart a ring's deep link (``/console?alert=7``)
+ran ``pages/console.py`` alone — no page configuration, file names in the sidebar.
 """
 
 from __future__ import annotations
@@ -19,19 +24,19 @@ st.set_page_config(
 
 PAGES = [
     st.Page(
-        "pages/wall.py", title="作战大屏 Wall", icon=":material/tv:", url_path="wall", default=True
+        "screens/wall.py", title="作战大屏 Wall", icon=":material/tv:", url_path="wall", default=True
     ),
     st.Page(
-        "pages/console.py",
+        "screens/console.py",
         title="值班台 Console",
         icon=":material/notifications_active:",
         url_path="console",
     ),
-    st.Page("pages/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"),
+    st.Page("screens/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"),
     st.Page(
-        "pages/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
+        "screens/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
     ),
-    st.Page("pages/radio.py", title="9点电台 Radio", icon=":material/radio:", url_path="radio"),
+    st.Page("screens/radio.py", title="9点电台 Radio", icon=":material/radio:", url_path="radio"),
 ]
 
 st.navigation(PAGES, position="hidden" if is_kiosk() else "sidebar").run()

@@ -65,6 +65,8 @@ class World:
     chromium: Any
     tabs: dict[str, Tab] = field(default_factory=dict)
     """One signed-in tab per role, kept for the whole module."""
+    first_navigation: str = ""
+    """The sidebar's page list as the very first visitor (a deep link) saw it."""
     findings: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
 
     def path(self, page: str, lang: str) -> str:
@@ -118,6 +120,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     # a deep link first (the page a ring opens), on an app that just started
                     landmark = found.landmark("console", "zh", role)
                     found.tabs[role].sign_in(found.path("console", "zh"), "zh", landmark)
+                    nav = page.locator("[data-testid='stSidebarNav']")
+                    found.first_navigation = found.first_navigation or nav.inner_text()
                 walk(found)
                 yield found
         finally:
@@ -199,6 +203,12 @@ CELLS = [(name, lang, role) for lang in LANGS for name in PAGES for role in ROLE
 @pytest.mark.parametrize(("name", "lang", "role"), CELLS, ids=["-".join(c) for c in CELLS])
 def test_every_page_reads_cleanly(world: World, name: str, lang: str, role: str) -> None:
     assert world.findings[name, lang, role] == []
+
+
+def test_a_deep_link_into_a_fresh_app_runs_the_real_page(world: World) -> None:
+    """The first visitor after a start opened /console?…: the page ran inside the app
+    (its navigation names the pages), not as a bare file."""
+    assert "值班台 Console" in world.first_navigation, world.first_navigation
 
 
 def test_a_lead_woken_at_3am_acknowledges_from_the_ring_on_a_phone(world: World) -> None:
