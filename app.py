@@ -24,7 +24,11 @@ st.set_page_config(
 
 PAGES = [
     st.Page(
-        "screens/wall.py", title="作战大屏 Wall", icon=":material/tv:", url_path="wall", default=True
+        "screens/wall.py",
+        title="作战大屏 Wall",
+        icon=":material/tv:",
+        url_path="wall",
+        default=True,
     ),
     st.Page(
         "screens/console.py",
@@ -32,7 +36,9 @@ PAGES = [
         icon=":material/notifications_active:",
         url_path="console",
     ),
-    st.Page("screens/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"),
+    st.Page(
+        "screens/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"
+    ),
     st.Page(
         "screens/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
     ),
