@@ -372,7 +372,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "action.ring": ("拉铃", "rang"),
     "action.escalate": ("升级", "escalated"),
     "action.label": ("标注", "labelled"),
-    "rule.OPEN-1": ("开启，负责团队：{team}", "opened; owner: {team}"),
+    "rule.OPEN-1": ("负责团队：{team}", "owner: {team}"),
     "rule.FOLD-1": ("级别升为{severity}", "severity raised to {severity}"),
     "rule.ACK-EXPIRE-1": ("确认后久未解决，回到未处理", "acknowledged too long ago; open again"),
     "rule.SNOOZE-1": ("暂缓至 {until}", "snoozed until {until}"),
@@ -386,15 +386,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "resolved by hand while the anomaly still runs: kept quiet until it ends; "
         "if it starts again, a new alert opens",
     ),
-    "rule.AUTO-RESOLVE-1": ("异常结束，自动解决", "the anomaly ended; resolved automatically"),
-    "rule.AUTO-HELD-1": (
-        "异常已结束；{who} 要求保持开启",
-        "the anomaly ended; {who} keeps it open",
-    ),
-    "rule.QUIET-END-1": (
-        "异常已结束；再次出现将开启新告警",
-        "the anomaly ended; if it starts again, a new alert opens",
-    ),
+    "rule.AUTO-RESOLVE-1": ("自动解决", "resolved automatically"),
+    "rule.AUTO-HELD-1": ("{who} 要求保持开启", "{who} keeps it open"),
+    "rule.QUIET-END-1": ("再次出现将开启新告警", "if it starts again, a new alert opens"),
     "rule.HOLD-1": ("异常结束后也保持开启", "kept open after the anomaly ends"),
     "rule.HOLD-2": ("不再保持开启", "no longer kept open"),
     "rule.LABEL-1": ("标注为{label}", "labelled {label}"),

@@ -188,7 +188,8 @@ def alert_page(alert_id: int) -> None:
     with left:
         evidence(alert, lang, tz)
         st.subheader(t("console.timeline"))
-        st.dataframe(timeline_frame(detail.timeline, lang, tz), hide_index=True, width="stretch")
+        timeline = timeline_frame(detail.timeline, lang, tz)
+        st.table(timeline.set_index(timeline.columns[0]))  # sentences wrap; a grid cuts them
     with right:
         st.subheader(t("console.verbatims"))
         recent = run_action(lambda: get_reader().recent_verbatims(alert.series, 5), lang) or []
