@@ -122,7 +122,7 @@ def shoot(
     else:
         page.goto(url)
         wait_ready(page)
-    page.wait_for_selector(ready, timeout=30_000)
+    page.wait_for_selector(ready, timeout=90_000)  # a 4K Plotly chart on a busy machine
     page.wait_for_timeout(4_000)  # charts drawn, one refresh done
     page.screenshot(path=str(out))
     page.close()
