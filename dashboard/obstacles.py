@@ -137,11 +137,15 @@ class Headline:
 
 
 def headline_of(obstacles: Sequence[Obstacle]) -> Headline:
-    unacked = [o for o in obstacles if o.acked_by is None]
+    """The verdict over the line-wide obstacles; single-conversation risks are counted
+    beside it (forty threats in a busy hour must not keep the wall red: each has a
+    line in the strip, and its owner was rung)."""
+    wide = [o for o in obstacles if not o.single_conversation]
+    unacked = [o for o in wide if o.acked_by is None]
     return Headline(
-        critical=sum(o.severity == "critical" for o in obstacles),
+        critical=sum(o.severity == "critical" for o in wide),
         unacknowledged=len(unacked),
-        handled=len(obstacles) - len(unacked),
-        conversations=sum(o.single_conversation for o in obstacles),
+        handled=len(wide) - len(unacked),
+        conversations=len(obstacles) - len(wide),
         critical_unacknowledged=sum(o.severity == "critical" for o in unacked),
     )

@@ -66,7 +66,8 @@ def test_a_big_spike_outranks_critical_single_conversations() -> None:
         ([], "clear", (0, 0, 0, 0)),
         ([{"acked_by": "li"}], "handled", (0, 0, 1, 0)),
         ([{}, {"acked_by": "li", "severity": "critical"}], "waiting", (1, 1, 1, 0)),
-        ([{"severity": "critical"}, {"kind": "transcript_flag"}], "fire", (1, 2, 0, 1)),
+        ([{"severity": "critical"}, {"kind": "transcript_flag"}], "fire", (1, 1, 0, 1)),
+        ([{"kind": "transcript_flag", "severity": "critical"}], "clear", (0, 0, 0, 1)),
     ],
 )
 def test_headline_says_whether_anything_is_on_fire_and_someone_is_on_it(
