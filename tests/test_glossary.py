@@ -103,7 +103,8 @@ def test_both_languages_say_it_with_the_same_blanks() -> None:
     ("text", "lang", "found"),
     [
         ("天猫 · 退款 · 进线激增", "zh", []),
-        ("Tmall · Refund · spike · acknowledged", "en", []),
+        ("Tmall · Refund · spike · acknowledged · sending", "en", []),
+        ("拉铃记录 · sending", "zh", ["sending"]),
         ("未处理 open → acknowledged", "zh", ["acknowledged", "open"]),
         (
             "每分钟 negative_voices_per_min · qinting_bell",
