@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -28,6 +28,19 @@ from dashboard.users import PermissionDenied
 from datasources.aggregates_series import KEPT_FAMILIES, history_metric
 
 T = TypeVar("T")
+FLASH = "gmd_console_flash"
+
+
+def flash(message: str) -> NoReturn:
+    """Say ``message`` at the top of the page after a fresh run (a dialog closed, a form
+    collapsed: a confirmation inside them would be hidden or gone)."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    if message := st.session_state.pop(FLASH, None):
+        st.success(message)
 
 
 def in_language(message: str, lang: Language) -> str:

@@ -22,7 +22,14 @@ from alerts.views import AlertView, EventView
 from dashboard.actions import ConsoleActions
 from dashboard.alert_tables import alerts_frame, timeline_frame
 from dashboard.alert_words import alert_title, names_text, size_text
-from dashboard.console_ui import evidence, rings_list, run_action, show_verbatims
+from dashboard.console_ui import (
+    evidence,
+    flash,
+    rings_list,
+    run_action,
+    show_flash,
+    show_verbatims,
+)
 from dashboard.i18n import t
 from dashboard.page import page_setup
 from dashboard.qinting import listen_link
@@ -43,6 +50,7 @@ actions = ConsoleActions(service, user)
 
 def alert_list() -> None:
     st.title(t("page.console"))
+    show_flash()
     c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(
         t("col.status"), STATUSES, default=STATUSES[:4], format_func=lambda s: t(f"status.{s}")
@@ -100,7 +108,7 @@ def missed_form() -> None:
             when = datetime.combine(day, at, ZoneInfo(tz)).timestamp()
             new_id = run_action(lambda: actions.log_missed(when, text, line, reason), lang)
             if new_id is not None:
-                st.success(t("missed.logged", id=new_id))
+                flash(t("missed.logged", id=new_id))
 
 
 @st.dialog(" ")
@@ -125,8 +133,7 @@ def ring_dialog(alert_id: int) -> None:
             names = names_text([r.name for r in receipt.targets], lang)
             status = t(f"ring.status.{receipt.status}")
             message = "ring.sent" if receipt.created else "ring.again"
-            st.session_state["gmd_console_flash"] = t(message, names=names, status=status)
-            st.rerun()
+            flash(t(message, names=names, status=status))
 
 
 def buttons(alert: AlertView) -> None:
@@ -181,8 +188,7 @@ def alert_page(alert_id: int) -> None:
     st.caption(" · ".join(f for f in facts if f))
     if alert.status == "resolved" and alert.anomaly_active and alert.kind != "transcript_flag":
         st.info(t("console.quiet"))
-    if flash := st.session_state.pop("gmd_console_flash", None):
-        st.success(flash)
+    show_flash()
     buttons(alert)
     left, right = st.columns([0.6, 0.4])
     with left:

@@ -34,7 +34,7 @@ from datasources.feeds import FeedWriter
 from datasources.keys import Keys
 from datasources.radio_store import Proposal, RadioStore
 from datasources.settings import Settings
-from tests.browser_support import USERS, fill_history, wait_ready
+from tests.browser_support import USERS, fill_history
 from tests.qinting_support import utterance
 from worker.detect import publish
 
@@ -196,8 +196,15 @@ class Tab:
     def sign_in(self, path: str, lang: Language, landmark: str) -> None:
         """Open ``path`` (a page in ``lang``), sign in on the form it shows, and wait
         for the page itself (``landmark``: text only it shows)."""
-        self.page.goto(self.base + path)
-        wait_ready(self.page)
+        self.open(path)
+        self.log_in(lang, landmark)
+
+    def open(self, path: str) -> None:
+        """Start loading ``path`` and return at once (the app renders meanwhile)."""
+        self.page.goto(self.base + path, wait_until="commit")
+
+    def log_in(self, lang: Language, landmark: str) -> None:
+        """Sign in on the form the page shows, then wait for the page itself."""
         self.page.get_by_role("textbox", name=translate("auth.username", lang)).fill(self.role)
         password = translate("auth.password", lang)
         self.page.get_by_role("textbox", name=password).fill(USERS[self.role][1])
