@@ -3,10 +3,9 @@
 Each page checks its own role (``dashboard.page.page_setup``); this file only says
 which pages exist.  Add a page by adding one ``st.Page`` line to ``PAGES``.
 
-The page files live in ``screens/``, not ``pages/``: Streamlit treats a ``pages/``
-folder beside the entry point as an old-style multipage app until this file has run
-``st.navigation`` once, so after a restart a ring's deep link (``/console?alert=7``)
-ran ``pages/console.py`` alone — no page configuration, file names in the sidebar.
+The page files live in ``pages/``, which Streamlit also reads as an old-style multipage
+app until this file has run ``st.navigation`` once; ``dashboard.page.run_inside_app``
+(the first thing every page does) brings a deep link opened before that back here.
 """
 
 from __future__ import annotations
@@ -24,25 +23,23 @@ st.set_page_config(
 
 PAGES = [
     st.Page(
-        "screens/wall.py",
+        "pages/wall.py",
         title="作战大屏 Wall",
         icon=":material/tv:",
         url_path="wall",
         default=True,
     ),
     st.Page(
-        "screens/console.py",
+        "pages/console.py",
         title="值班台 Console",
         icon=":material/notifications_active:",
         url_path="console",
     ),
+    st.Page("pages/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"),
     st.Page(
-        "screens/review.py", title="复盘 Review", icon=":material/analytics:", url_path="review"
+        "pages/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
     ),
-    st.Page(
-        "screens/listen.py", title="亲听 Listen", icon=":material/headphones:", url_path="listen"
-    ),
-    st.Page("screens/radio.py", title="9点电台 Radio", icon=":material/radio:", url_path="radio"),
+    st.Page("pages/radio.py", title="9点电台 Radio", icon=":material/radio:", url_path="radio"),
 ]
 
 st.navigation(PAGES, position="hidden" if is_kiosk() else "sidebar").run()

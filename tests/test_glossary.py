@@ -24,7 +24,7 @@ from tests.raw_identifiers import raw_identifiers
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
-    p for folder in ("alerts", "dashboard", "screens", "gmd") for p in (ROOT / folder).rglob("*.py")
+    p for folder in ("alerts", "dashboard", "pages", "gmd") for p in (ROOT / folder).rglob("*.py")
 ]
 ASKING = {"t", "translate", "both"}
 SENTENCE_LESS_RULES = {"ACK-1", "ACK-2", "ACK-3", "NOTE-1", "RING-1", "ESCALATE-1", "QUIET-1"}
