@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -97,6 +98,17 @@ class Product:
     history: str
 
 
+def served_base_url(host: str, port: int, hostname: str) -> str:
+    """Where rings link to when ``GMD_BASE_URL`` is not set: the address actually served.
+
+    Loopback stays ``localhost``; listening on every interface, the owners reading a ring
+    elsewhere need this machine's name (``hostname``), not ``localhost``."""
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return f"http://localhost:{port}"
+    name = hostname if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
+
+
 def _run(settings: Settings, data: Path, product: Product) -> int:
     port = product.port
     logs = data / "logs"
@@ -111,20 +123,19 @@ def _run(settings: Settings, data: Path, product: Product) -> int:
             wait_for(redis_url, timeout_s=5)
         except RedisUnavailable as exc:
             fail(str(exc), code=1)
-        # Rings link back to the port actually served unless GMD_BASE_URL says otherwise.
-        served = (
-            {}
+        base_url = (
+            settings.base_url
             if "base_url" in settings.model_fields_set
-            else {"GMD_BASE_URL": f"http://localhost:{port}"}
+            else served_base_url(product.host, port, socket.getfqdn())
         )
-        env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), **served)
+        env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), GMD_BASE_URL=base_url)
         migrated = subprocess.run([*GMD, "db", "upgrade"], env=env, check=False)
         if migrated.returncode != 0:
             fail("database migration failed; see the message above", code=1)
         supervisor.children = _children(env, logs, product)
         supervisor.start_all()
         if _wait_healthy(product.host, port, supervisor, timeout_s=60):
-            log.info("Guangmingding is up: http://localhost:%s  (logs in %s)", port, logs)
+            log.info("Guangmingding is up: %s  (logs in %s)", base_url, logs)
         if product.simulate and product.history not in ("0", "0s") and product.speed == 1:
             report_prefill(redis_url, settings, lambda: supervisor.stopping)
         code = supervisor.watch()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from datasources.settings import ConfigError, load_settings
+from gmd.run import served_base_url
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +95,20 @@ def test_cli_exits_2_with_one_line(command: list[str], tmp_path: Path) -> None:
         "rediss://, unix:// or redis+cluster://host:port,host:port (got 'http://wrong')"
     ]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", "http://localhost:18801"),
+        ("::1", "http://localhost:18801"),
+        ("0.0.0.0", "http://warroom-7.example.net:18801"),
+        ("::", "http://warroom-7.example.net:18801"),
+        ("10.2.3.4", "http://10.2.3.4:18801"),
+        ("fd00::7", "http://[fd00::7]:18801"),
+    ],
+)
+def test_rings_link_to_the_address_gmd_run_serves(host: str, expected: str) -> None:
+    """Without GMD_BASE_URL, a ring's link names the port served and, when the app
+    listens beyond this machine, a name the owner's phone can reach (not localhost)."""
+    assert served_base_url(host, 18801, "warroom-7.example.net") == expected
