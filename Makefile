@@ -37,11 +37,12 @@ typecheck: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q
 
-# The suite again on the production servers (PostgreSQL, Redis); tests of the embedded
-# defaults themselves are left out.
+# The tests that reach Redis or the database, again on the production servers
+# (PostgreSQL, Redis); tests of the embedded defaults themselves are left out, and so are
+# the pure ones, which would only repeat themselves (tests/conftest.py keeps the marks true).
 test-services: $(STAMP) browser
 	GMD_TEST_REDIS_URL=$(SERVICES_REDIS_URL) GMD_TEST_DATABASE_URL=$(SERVICES_DATABASE_URL) \
-		$(BIN)/pytest -q -m "not embedded"
+		$(BIN)/pytest -q -m "not embedded and (integration or browser)"
 
 bench: $(STAMP)
 	for b in bench/[a-z]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

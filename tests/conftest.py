@@ -135,3 +135,22 @@ def settings(
 @pytest.fixture
 def keys(settings: Settings) -> Keys:
     return Keys.from_settings(settings)
+
+
+SERVICE_FIXTURES = frozenset({"redis_url", "redis_target", "redis_client", "database_url"})
+"""Fixtures that reach Redis or the database: their tests must be marked ``integration``
+or ``browser``, because the run on the production servers selects by those marks."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not any(item.get_closest_marker(name) for name in ("integration", "browser"))
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "mark these tests integration or browser (they use Redis or the database, and "
+            f"`make test-services` selects by those marks): {', '.join(unmarked[:5])}"
+        )
