@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -46,6 +47,7 @@ hashes), so minutes written late — a fresh demo's past day — appear without 
 
 class AggregateSource(Protocol):
     def data_now(self) -> float | None: ...
+    def one_now(self) -> AbstractContextManager[float | None]: ...
     def freshness(self) -> dict[str, FeedFreshness]: ...
     def kpis(self, business_line: str | None = None) -> KpiSnapshot: ...
     def kpi_history(self, minutes: int = 60, business_line: str | None = None) -> pd.DataFrame: ...
@@ -153,37 +155,37 @@ def load_wall(
     minutes).  Raises on a dead Redis or database; the caller shows a banner."""
     now_wall = time.time() if now_wall is None else now_wall
     line = business_line
-    data_now = reader.data_now()
-    kpi_history = history.frame("kpis", line, 60).update(
-        lambda m: reader.kpi_history(minutes=m, business_line=line),
-        lambda: reader.kpi_history(minutes=60, business_line=line),
-    )
-    voices = history.frame("voices", line, 60).update(
-        lambda m: reader.voices_summary(minutes=m, business_line=line),
-        lambda: reader.voices_summary(minutes=60, business_line=line),
-    )
-    contacts = history.frame("contacts", None, 24 * 60, DAY_REREAD_S).update(
-        lambda m: reader.contacts_by_business_line(hours=m / 60, resolution="1m"),
-        lambda: reader.contacts_by_business_line(hours=24, resolution="1m"),
-    )
-    if line is not None:  # one line's view: that line's curve only
-        contacts = contacts[contacts["business_line"] == line]
-    everything = load_obstacles(reader, alerts, line, verbatims_n)
-    wide = [o for o in everything if not o.single_conversation]
-    single = sorted((o for o in everything if o.single_conversation), key=lambda o: -o.onset)
-    return WallSnapshot(
-        taken_wall=now_wall,
-        data_now=data_now,
-        business_line=line,
-        kpis=reader.kpis(business_line=line).as_dict(),
-        kpi_history=kpi_history,
-        feeds=feed_states(reader.freshness(), now_wall, stale_after_s),
-        obstacles=wide[:obstacles_max],
-        voices=voices,
-        negative_voices=reader.latest_negative_voices(NEGATIVE_VOICES_SHOWN, line),
-        contacts=contacts,
-        onsets=[o for o in load_onsets(alerts, (data_now or now_wall) - 24 * 3600)
-                if line is None or o[1] == line],
-        conversations=single,
-        headline=headline_of(everything),
-    )  # fmt: skip
+    with reader.one_now() as data_now:  # one clock for every panel of the refresh
+        kpi_history = history.frame("kpis", line, 60).update(
+            lambda m: reader.kpi_history(minutes=m, business_line=line),
+            lambda: reader.kpi_history(minutes=60, business_line=line),
+        )
+        voices = history.frame("voices", line, 60).update(
+            lambda m: reader.voices_summary(minutes=m, business_line=line),
+            lambda: reader.voices_summary(minutes=60, business_line=line),
+        )
+        contacts = history.frame("contacts", None, 24 * 60, DAY_REREAD_S).update(
+            lambda m: reader.contacts_by_business_line(hours=m / 60, resolution="1m"),
+            lambda: reader.contacts_by_business_line(hours=24, resolution="1m"),
+        )
+        if line is not None:  # one line's view: that line's curve only
+            contacts = contacts[contacts["business_line"] == line]
+        everything = load_obstacles(reader, alerts, line, verbatims_n)
+        wide = [o for o in everything if not o.single_conversation]
+        single = sorted((o for o in everything if o.single_conversation), key=lambda o: -o.onset)
+        return WallSnapshot(
+            taken_wall=now_wall,
+            data_now=data_now,
+            business_line=line,
+            kpis=reader.kpis(business_line=line).as_dict(),
+            kpi_history=kpi_history,
+            feeds=feed_states(reader.freshness(), now_wall, stale_after_s),
+            obstacles=wide[:obstacles_max],
+            voices=voices,
+            negative_voices=reader.latest_negative_voices(NEGATIVE_VOICES_SHOWN, line),
+            contacts=contacts,
+            onsets=[o for o in load_onsets(alerts, (data_now or now_wall) - 24 * 3600)
+                    if line is None or o[1] == line],
+            conversations=single,
+            headline=headline_of(everything),
+        )  # fmt: skip
