@@ -5,9 +5,12 @@ measured.  One pre-generated set of simulator events (all four feeds) goes, for 
 of 1 shard (a plain ``redis-server``, one partition: today's layout) and 3 shards
 (a Redis Cluster of three masters, one partition each), through 1, 2 and 4 real
 ``gmd worker`` processes with the production defaults (every stage and ticker,
-SQLite beside them).  Each run starts its own servers, writes the events while the
-workers (already started) are stopped, then lets them go until every event is
-counted; ``bench/support/scale_run.py`` says exactly what the window holds.
+SQLite beside them).  Each configuration has its own servers; all six are started
+and loaded first (the events written while their workers, already up, are stopped),
+then they take turns in ``--chunk``-event windows until every event is counted, so a
+busy neighbour on the shared machine slows each alike (``bench/support/scale_run.py``
+says exactly what a window holds).  About 4 minutes on a quiet two-core machine, 8 at
+a load average of 15.
 
 * **CPU seconds per 100,000 events**, summed over the workers and over the Redis
   servers (``psutil``: user + system);
