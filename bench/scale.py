@@ -9,8 +9,9 @@ SQLite beside them).  Each configuration has its own servers; all six are starte
 and loaded first (the events written while their workers, already up, are stopped),
 then they take turns in ``--chunk``-event windows until every event is counted, so a
 busy neighbour on the shared machine slows each alike (``bench/support/scale_run.py``
-says exactly what a window holds).  About 4 minutes on a quiet two-core machine, 8 at
-a load average of 15.
+says exactly what a window holds).  The default run took 8 minutes on this two-core
+machine at a load average of 15, most of it starting 14 workers and writing the
+events six times.
 
 * **CPU seconds per 100,000 events**, summed over the workers and over the Redis
   servers (``psutil``: user + system);
