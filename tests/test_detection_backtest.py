@@ -10,6 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from alerts.detection.backtest import prepare, run
+from alerts.detection.cli import ProgressBar
+from datasources.settings import DetectionSettings
 from gmd.cli import app
 
 START = pd.Timestamp("2025-11-01", tz="UTC")
@@ -30,7 +33,16 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("freq", ["10s", "1min", "1h"])
+COARSE = pytest.mark.xfail(
+    reason="at 6 h buckets (4 a day) the daily profile learns a 20-bucket incident at its "
+    "full rate (0.2 a visit), so its end looks like a second anomaly",
+    strict=False,
+)
+
+
+@pytest.mark.parametrize(
+    "freq", ["1s", "10s", "1min", "1h", "2h", pytest.param("6h", marks=COARSE)]
+)
 def test_single_series_finds_the_spike_and_the_drop(tmp_path: Path, freq: str) -> None:
     n = 600
     values = _series(n, freq, 1)
@@ -43,6 +55,7 @@ def test_single_series_finds_the_spike_and_the_drop(tmp_path: Path, freq: str) -
     )
     code, out, err = _run(str(path))
     assert code == 0, err
+    assert err == ""  # no progress on a pipe
     found = pd.read_csv(io.StringIO(out))
     assert list(found.columns) == ["start", "detected", "end", "direction", "score"]
     assert list(found["direction"]) == ["up", "down"]
@@ -85,8 +98,24 @@ def test_keyed_epoch_series_named_columns(tmp_path: Path) -> None:
         ("time,value\n0,1\n10,1\n25,1\n", [], "irregular interval: steps of 10 s and 15 s"),
         ("time,value\n0,1\n10,-3\n", [], "must hold non-negative numbers"),
         ("time,count\n0,1\n10,2\n", ["--value-column", "n"], "no column 'n'"),
+        ("time,value\n0,1\n10,lots\n", [], "non-negative numbers (line 3: 'lots')"),
+        ("", [], "cannot read"),
+        ("time,value\n", [], "the CSV has no rows"),
+        ("time,value\n0,1\n", [], "need at least two distinct times"),
+        ("time,value\n0,1\n3600,1\n9000,1\n", [], "steps of 3600 s and 5400 s"),
     ],
-    ids=["missing-time", "bad-time", "irregular", "negative", "missing-value"],
+    ids=[
+        "missing-time",
+        "bad-time",
+        "irregular",
+        "negative",
+        "missing-value",
+        "non-numeric",
+        "empty-file",
+        "header-only",
+        "one-row",
+        "irregular-hours",
+    ],
 )
 def test_bad_input_is_one_line(tmp_path: Path, csv: str, args: list[str], message: str) -> None:
     path = tmp_path / "bad.csv"
@@ -98,6 +127,80 @@ def test_bad_input_is_one_line(tmp_path: Path, csv: str, args: list[str], messag
     assert "Traceback" not in err
 
 
-def test_missing_file(tmp_path: Path) -> None:
-    code, _, err = _run(str(tmp_path / "nope.csv"))
-    assert code == 2 and "no such file" in err
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("nope.csv", None, "no such file"),
+        ("folder", "dir", "is a directory"),
+        ("binary.csv", b"time,value\n\xff\xfe\x00\x81,1\n", "cannot read"),
+    ],
+    ids=["missing", "directory", "not-text"],
+)
+def test_unreadable_file_is_one_line(
+    tmp_path: Path, name: str, content: bytes | str | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    code, out, err = _run(str(path))
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_empty_cells_are_gaps(tmp_path: Path) -> None:
+    n = 300
+    values = _series(n, "1min", 4).astype(object)
+    values[100:110] = ""
+    times = pd.date_range(START, periods=n, freq="1min")
+    path = _write(tmp_path / "gaps.csv", pd.DataFrame({"time": times, "value": values}))
+    code, out, err = _run(str(path))
+    assert code == 0, err
+    assert pd.read_csv(io.StringIO(out)).empty
+
+
+def test_help_explains_detected_labels_and_plot() -> None:
+    result = CliRunner().invoke(app, ["backtest", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for needle in ("detected:", "start:", "score time to detect on this", "--labels",
+                   "precision", "--plot", "expected band", "progress bar"):  # fmt: skip
+        assert needle in text, needle
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _drive(stream: io.StringIO, seconds: list[float]) -> str:
+    """Three progress reports at the given clock readings, then close."""
+    clock = iter([0.0, *seconds])
+    bar = ProgressBar(stream, clock=lambda: next(clock))
+    for done in (0, 500, 1000):
+        bar(done, 1000)
+    bar.close()
+    return stream.getvalue()
+
+
+def test_progress_bar_on_a_terminal_for_long_runs_only() -> None:
+    drawn = _drive(_Terminal(), [0.2, 2.0, 4.0])
+    assert drawn.count("\r") == 2 and drawn.endswith("\n")  # the first second stays quiet
+    assert "[===============>              ]  50 % 500/1,000 time steps, 2 s left" in drawn
+    assert "100 % 1,000/1,000 time steps" in drawn
+    assert _drive(_Terminal(), [0.1, 0.2, 0.3]) == ""  # a small file: done before a bar helps
+    assert _drive(io.StringIO(), [0.2, 2.0, 4.0]) == ""  # a pipe or a log: nothing
+
+
+def test_run_reports_progress_up_to_the_end() -> None:
+    n = 1234
+    times = pd.date_range(START, periods=n, freq="10s")
+    frame = pd.DataFrame({"time": times, "value": _series(n, "10s", 2)})
+    calls: list[tuple[int, int]] = []
+    run(prepare(frame, "time", "value"), DetectionSettings(),
+        progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert calls[0] == (0, n) and calls[-1] == (n, n)
+    assert 90 <= len(calls) <= 101
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

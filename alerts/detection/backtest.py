@@ -8,17 +8,19 @@ worker, with the thresholds from the settings.  Only the bucket width comes
 from the data (any regular interval, seconds to hours).  With a key column each
 key is its own series, judged on its own level (keys need not add up to a
 whole); from a 5-minute interval up and three days of history, a daily profile
-is learned as well.  Output: one row per anomaly, ``start,detected,end,direction,score``.
+is learned as well.  Output: one row per anomaly, ``start,detected,end,direction,score``;
+on request also what the detector expected of every bucket (:class:`Expectation`), for
+``--plot``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from alerts.anomaly import Anomaly
 from alerts.detection.contacts import count_signals
@@ -35,6 +37,8 @@ the evidence began); ``detected`` is when the detector, reading the series in or
 first flagged it (the end of the bucket that opened it): score detection delays on it."""
 SEASONAL_MIN_INTERVAL_S = 300
 SEASONAL_MIN_DAYS = 3
+PROGRESS_STEPS = 100
+"""How many times a run reports its progress (about once a percent)."""
 
 
 class BacktestError(ValueError):
@@ -63,16 +67,18 @@ def prepare(
     if frame.empty:
         raise BacktestError("the CSV has no rows")
     times = _parse_times(frame[time_column], time_column)
+    blank = frame[value_column].isna()  # an empty cell is a bucket not measured, like a gap
     values = pd.to_numeric(frame[value_column], errors="coerce")
-    if values.isna().any() or (values < 0).any():
-        row = int(np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())[0]) + 2
+    bad = (values.isna() & ~blank) | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
         raise BacktestError(
             f"column {value_column!r} must hold non-negative numbers (line {row}: "
             f"{frame[value_column].iloc[row - 2]!r})"
         )
     keys = frame[key_column].astype(str) if key_column else pd.Series("", index=frame.index)
     table = pd.DataFrame({"t": times, "k": keys.to_numpy(), "v": values.to_numpy(dtype=float)})
-    grid = table.groupby(["t", "k"])["v"].sum().unstack("k")
+    grid = table.groupby(["t", "k"])["v"].sum(min_count=1).unstack("k")
     interval = _interval(grid.index.to_numpy(dtype=np.int64))
     full = np.arange(grid.index.min(), grid.index.max() + interval, interval)
     grid = grid.reindex(full)
@@ -110,12 +116,57 @@ def _interval(times: np.ndarray) -> int:
     return interval
 
 
+@dataclass(frozen=True)
+class Expectation:
+    """What the detector expected of every bucket (times × keys, NaN where a series was
+    still learning or not measured): its expected count and the over-dispersion ``alpha``
+    its count test used (variance ``mu + alpha·mu²``)."""
+
+    expected: np.ndarray
+    dispersion: np.ndarray
+
+    def band(self, coverage: float = 0.99) -> tuple[np.ndarray, np.ndarray]:
+        """The central range holding ``coverage`` of ordinary buckets under the detector's
+        negative binomial: a picture of "normal", not the alarm threshold (the test also
+        sums windows of buckets and asks for a minimum effect)."""
+        n = 1.0 / np.maximum(self.dispersion, 1e-6)
+        p = n / (n + np.maximum(self.expected, 1e-9))
+        tail = (1.0 - coverage) / 2.0
+        with np.errstate(invalid="ignore"):
+            low = stats.nbinom.ppf(tail, n, p)
+            high = stats.nbinom.ppf(1.0 - tail, n, p)
+        unknown = np.isnan(self.expected)
+        return np.where(unknown, np.nan, low), np.where(unknown, np.nan, high)
+
+
+@dataclass(frozen=True)
+class Result:
+    anomalies: pd.DataFrame
+    """One row per anomaly (incident), :data:`COLUMNS` (+ ``key`` for a keyed file)."""
+    expectation: Expectation | None
+    """Per bucket, when asked for (``record=True``)."""
+
+
 def backtest(
     data: Series,
     cfg: DetectionSettings,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run the detector over the grid; one row per anomaly (incident)."""
+    return run(data, cfg, progress).anomalies
+
+
+def run(
+    data: Series,
+    cfg: DetectionSettings,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    record: bool = False,
+) -> Result:
+    """Run the detector over the grid; with ``record`` keep what it expected of each bucket.
+
+    ``progress(done, total)`` is called about once a percent of the time steps and at the end.
+    """
     cfg = cfg.model_copy(update={"bucket_s": data.interval_s})
     span_days = (data.times[-1] - data.times[0]) / DAY_S
     seasonal = (
@@ -131,8 +182,16 @@ def backtest(
     detected: dict[str, float] = {}
     """Open incident → the end of the bucket that opened it (when the detector knew)."""
     keys = [f"k{i}" for i in range(len(data.keys))]
+    total = len(data.times)
+    every = max(1, -(-total // PROGRESS_STEPS))  # ceiling: at most PROGRESS_STEPS reports
+    expected = np.full(data.values.shape, np.nan) if record else None
+    alpha = np.full(data.values.shape, np.nan) if record else None
     for step, (t, values) in enumerate(zip(data.times, data.values, strict=True)):
+        if alpha is not None and model.ids:
+            alpha[step] = model.dispersion  # the one the test of this bucket uses
         result = model.step(int(t), keys, values)
+        if expected is not None:
+            expected[step] = model.hist_exp[:, -1]
         reject = benjamini_hochberg(np.concatenate([result.p_up, result.p_down]), cfg.fdr_q)
         n = len(result.ids)
         signals = count_signals(
@@ -143,8 +202,10 @@ def backtest(
             if anomaly.ended is not None:
                 rows.append(_row(data, anomaly, known))
                 del detected[anomaly.fingerprint]
-        if progress is not None and step % 10_000 == 0:
-            progress(step, len(data.times))
+        if progress is not None and step % every == 0:
+            progress(step, total)
+    if progress is not None:
+        progress(total, total)
     last = float(data.times[-1] + data.interval_s)
     for fp, incident in tracker.open.items():
         p = incident.last
@@ -155,7 +216,9 @@ def backtest(
                 "key": data.keys[int(p["series"][1:])],
             }
         )  # fmt: skip
-    return _frame(rows, bool(data.keys != [""]))
+    found = _frame(rows, bool(data.keys != [""]))
+    kept = None if expected is None or alpha is None else Expectation(expected, alpha)
+    return Result(found, kept)
 
 
 def _row(data: Series, anomaly: Anomaly, detected: float) -> dict[str, object]:
@@ -181,11 +244,6 @@ def _frame(rows: list[dict[str, object]], keyed: bool) -> pd.DataFrame:
         )
     frame["score"] = frame["score"].astype(float).round(2)
     return frame[columns].reset_index(drop=True)
-
-
-def stderr_progress(done: int, total: int) -> None:
-    if total >= 50_000:
-        print(f"backtest: {done:,}/{total:,} time steps", file=sys.stderr, flush=True)
 
 
 def spans(data: Series) -> dict[str, Span]:
