@@ -128,3 +128,20 @@ def test_truncating_after_detected_yields_the_same_anomaly(data: Series) -> None
         cut = int(np.searchsorted(data.times, pd.Timestamp(detected).timestamp()))
         short = Series(data.times[:cut], data.keys, data.values[:cut], data.interval_s)
         assert (key, start, detected, direction) in _anomalies(short)
+
+
+def test_a_daily_profile_is_chosen_without_looking_ahead() -> None:
+    """From 5-minute buckets the backtest learns a daily profile; whether it does must not
+    depend on how much history follows (it once did: three days or more of file)."""
+    rng = np.random.default_rng(3)
+    t = np.arange(4 * 288)
+    rates = 40.0 * (1.0 + 0.8 * np.sin(2 * np.pi * t / 288))
+    rates[400:420] *= 3
+    rates[700:720] *= 3
+    data = Series(T0 + 300 * t, [""], rng.poisson(rates)[:, None].astype(float), 300)
+    found = _anomalies(data)
+    assert len(found) >= 2
+    for key, start, detected, direction in found:
+        cut = int(np.searchsorted(data.times, pd.Timestamp(detected).timestamp()))
+        short = Series(data.times[:cut], data.keys, data.values[:cut], data.interval_s)
+        assert (key, start, detected, direction) in _anomalies(short)

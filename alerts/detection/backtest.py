@@ -7,10 +7,10 @@ control across keys per time step and the same incident hysteresis as the
 worker, with the thresholds from the settings.  Only the bucket width comes
 from the data (any regular interval, seconds to hours).  With a key column each
 key is its own series, judged on its own level (keys need not add up to a
-whole); from a 5-minute interval up and three days of history, a daily profile
-is learned as well.  Output: one row per anomaly, ``start,detected,end,direction,score``;
-on request also what the detector expected of every bucket (:class:`Expectation`), for
-``--plot``.
+whole); from a 5-minute interval up a daily profile is learned as well (decided
+from the interval alone: the file's length is the future, and a run must not use it).
+Output: one row per anomaly, ``start,detected,end,direction,score``; on request also
+what the detector expected of every bucket (:class:`Expectation`), for ``--plot``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ COLUMNS = ("start", "detected", "end", "direction", "score")
 the evidence began); ``detected`` is when the detector, reading the series in order,
 first flagged it (the end of the bucket that opened it): score detection delays on it."""
 SEASONAL_MIN_INTERVAL_S = 300
-SEASONAL_MIN_DAYS = 3
 PROGRESS_STEPS = 100
 """How many times a run reports its progress (about once a percent)."""
 
@@ -168,12 +167,7 @@ def run(
     ``progress(done, total)`` is called about once a percent of the time steps and at the end.
     """
     cfg = cfg.model_copy(update={"bucket_s": data.interval_s})
-    span_days = (data.times[-1] - data.times[0]) / DAY_S
-    seasonal = (
-        data.interval_s >= SEASONAL_MIN_INTERVAL_S
-        and span_days >= SEASONAL_MIN_DAYS
-        and DAY_S % data.interval_s == 0
-    )
+    seasonal = data.interval_s >= SEASONAL_MIN_INTERVAL_S and DAY_S % data.interval_s == 0
     model = CountModel(
         cfg, normalise=False, season_buckets=DAY_S // data.interval_s if seasonal else 0
     )
