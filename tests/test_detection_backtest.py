@@ -36,7 +36,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 COARSE = pytest.mark.xfail(
     reason="at 6 h buckets (4 a day) the daily profile learns a 20-bucket incident at its "
     "full rate (0.2 a visit), so its end looks like a second anomaly",
-    strict=False,
+    strict=True,
 )
 
 
