@@ -11,6 +11,8 @@ from datasources.keys import Keys
 from datasources.settings import Settings
 from gmd.cli import app
 from tests.worker_support import T0, contact, publish
+from worker.main import build_tickers
+from worker.qinting import RadioTicker
 
 
 def test_without_redis_url_one_line_and_exit_2() -> None:
@@ -35,3 +37,26 @@ def test_once_processes_a_batch_and_exits_0(
     assert result.exit_code == 0, result.output
     assert float(redis_client.hget(keys.watermark, "contacts")) == T0 + 2
     assert not redis_client.exists(keys.worker_heartbeat("cli"))  # removed on the way out
+
+
+@pytest.mark.integration
+def test_a_worker_on_a_fresh_database_migrates_before_its_tickers_read_it(
+    redis_client: Any, settings: Settings
+) -> None:
+    """A worker started before anyone ran ``gmd db upgrade``: its first round of tickers
+    (the nine o'clock digest due at once here) finds every table."""
+    fresh = settings.model_copy(
+        update={"radio": settings.radio.model_copy(update={"digest_time": "00:00"})}
+    )
+    tickers = build_tickers(fresh, redis_client, "fresh")
+    try:
+        for ticker in tickers:
+            ticker.tick()
+        radio = next(t for t in tickers if isinstance(t, RadioTicker))
+        assert radio.running is not None
+        radio.running.result(timeout=30)  # raises what the digest met
+    finally:
+        for ticker in tickers:
+            stop = getattr(ticker, "stop", None)
+            if stop is not None:
+                stop()

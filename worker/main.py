@@ -45,11 +45,14 @@ def build_stages(settings: Settings, client: redis.Redis) -> list[FeedStage]:
 
 def build_tickers(settings: Settings, client: redis.Redis, name: str) -> list[Ticker]:
     """Every periodic job the worker ``name`` runs between batches (the name is also its
-    consumer name in the alert intake's group and the owner of its detection locks)."""
+    consumer name in the alert intake's group and the owner of its detection locks).
+
+    The intake comes first: its start migrates the database, which the radio ticker reads
+    (a worker started on a fresh database logged "no such table" until then)."""
     return [
-        RadioTicker.from_settings(settings),
-        DetectionTicker(settings, client, name),
         AlertIntake.from_settings(settings, client, name),
+        DetectionTicker(settings, client, name),
+        RadioTicker.from_settings(settings),
     ]
 
 
