@@ -40,15 +40,16 @@ import redis
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fuzz_corpus import Template, templates
 from bench.fuzz_measure import counted, database_texts, dead_letters, leaks, stored_texts
+from datasources.child_process import die_with_parent
 from datasources.keys import ALERTS_GROUP, FEED_GROUP, Keys
 from datasources.redis_conn import EmbeddedRedis
 from worker import groups
 
+ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "fuzz"
 WRITE_BATCH = 1000
 DRAIN_TIMEOUT_S = 900.0
@@ -92,6 +93,7 @@ class WatchedWorker:
             return subprocess.Popen(
                 [sys.executable, "-m", "gmd", "worker", "--name", "fuzz", "--log-level", "INFO"],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )  # fmt: skip
 
     def check(self) -> None:

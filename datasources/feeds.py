@@ -175,13 +175,16 @@ def _masked_value(name: str, value: str) -> str:
 
 def _masked_json(raw: str) -> str:
     """A ``json`` field with each value inside masked (a valid ``ts`` kept), so an operator
-    still sees the object's shape; the whole text masked if it is not a JSON object."""
+    still sees the object's shape; the whole text masked if it is not a JSON object.
+
+    Decoding turns an escaped half character (``"\\ud800"``) into a lone surrogate no
+    UTF-8 store can hold, so the result is made safe again (shown as the escape)."""
     try:
         data = json.loads(raw)
         if not isinstance(data, dict):
             return mask_pii(raw)
         masked = {mask_pii(k): _masked_member(k, v) for k, v in data.items()}
-        return json.dumps(masked, ensure_ascii=False)
+        return _safe(json.dumps(masked, ensure_ascii=False))
     except Exception:  # not JSON, too deep, too many digits: mask it as text
         return mask_pii(raw)
 

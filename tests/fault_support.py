@@ -96,6 +96,12 @@ def hostile_entries(now: float) -> list[Hostile]:
             },
             "UTF-8",
         ),
+        Hostile(
+            "a lone surrogate escaped inside the json field (found by bench/fuzz.py)",
+            "voices",
+            _json(_example_json("voices", text="x").replace('"x"', '"x\\ud800"')),
+            "text",
+        ),
         Hostile("reach 10^17", "voices", _plain("voices", reach=10**17), "reach"),
         Hostile("waited_s 1e308", "contacts", _plain("contacts", waited_s="1e308"), "waited_s"),
         Hostile("year 9999", "contacts", _plain("contacts", ts="9999-12-31T23:59:59Z"), "ts"),
