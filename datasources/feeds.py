@@ -25,7 +25,7 @@ from datasources.aggregates_ops import HashUpdate, add_hash_updates
 from datasources.batch import Target, writes_on
 from datasources.keys import Keys
 from datasources.partitions import route
-from datasources.schemas import MODELS, Event, to_epoch_s, wire_bytes
+from datasources.schemas import MODELS, Event, json_too_deep, to_epoch_s, wire_bytes
 
 Pipe = redis.Redis | Any
 """A client or a pipeline (redis-py types both loosely); writes are queued on either."""
@@ -179,6 +179,8 @@ def _masked_json(raw: str) -> str:
 
     Decoding turns an escaped half character (``"\\ud800"``) into a lone surrogate no
     UTF-8 store can hold, so the result is made safe again (shown as the escape)."""
+    if json_too_deep(raw):
+        return mask_pii(raw)
     try:
         data = json.loads(raw)
         if not isinstance(data, dict):

@@ -57,6 +57,9 @@ MAX_COUNT: Final = 1_000_000_000
 MAX_REACH: Final = 10_000_000_000
 """Largest reach of one voice (more than anyone's audience).  Reach is summed per bucket
 in a 64-bit counter: 9.2e18 / 1e10 leaves room for 900 million voices in one bucket."""
+MAX_JSON_DEPTH: Final = 64
+"""Deepest nesting a ``json`` field may have (an event is one flat object; unknown fields
+may hold structures of their own)."""
 TEXT_FIELDS: Final = frozenset({"verbatim", "text"})
 """Free text: a reason never quotes it (it may hold personal data)."""
 QUOTE_MAX: Final = 40
@@ -300,8 +303,37 @@ def parse_event(feed: str, fields: Mapping[str, str]) -> Event:
     return event
 
 
+def json_too_deep(raw: str) -> bool:
+    """Whether JSON text nests more than :data:`MAX_JSON_DEPTH` levels (brackets inside
+    strings do not count).  Checked before decoding: decoding 50,000 levels runs Python
+    to its recursion limit, where the garbage collector's finalizers that happen to run
+    fail too (urllib3's logged "Exception ignored" tracebacks in the fuzzer's worker)."""
+    if raw.count("[") + raw.count("{") <= MAX_JSON_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def _load_json(raw: str) -> Any:
     """The ``json`` field decoded, or :class:`InvalidEvent` saying why not."""
+    if json_too_deep(raw):
+        raise InvalidEvent(f"json: nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:

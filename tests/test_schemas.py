@@ -16,6 +16,7 @@ from datasources.schemas import (
     EARLIEST_S,
     EXAMPLE_FIELDS,
     FEEDS,
+    MAX_JSON_DEPTH,
     Channel,
     ContactEvent,
     InvalidEvent,
@@ -165,6 +166,32 @@ def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
 def test_bad_json_field(fields: dict[str, str], message: str) -> None:
     with pytest.raises(InvalidEvent, match=f"^{message}"):
         parse_event("contacts", fields)
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 50_000])
+def test_json_nested_deeper_than_the_limit_is_refused_before_it_is_decoded(
+    depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding 50,000 levels runs Python to its recursion limit; the garbage collector's
+    finalizers that happen to run there fail too (the feed fuzzer's worker logged 50
+    "Exception ignored … RecursionError" tracebacks from urllib3's).  So the depth is
+    checked first, and such an entry is never handed to the decoder."""
+    deep = dict(VALID["voices"], extra="@")
+    body = json.dumps(deep).replace('"@"', "[" * depth + "]" * depth)
+
+    def no_decoding(_raw: str) -> None:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(json, "loads", no_decoding)
+    with pytest.raises(InvalidEvent, match=r"^json: nested too deeply"):
+        parse_event("voices", {"json": body})
+
+
+def test_json_nested_up_to_the_limit_in_an_unknown_field_is_fine() -> None:
+    depth = MAX_JSON_DEPTH - 1
+    body = json.dumps(dict(VALID["voices"], extra="@")).replace('"@"', "[" * depth + "]" * depth)
+    body = body.replace('"text": "', '"text": "[[[[{{{{', 1)  # brackets inside text are text
+    assert isinstance(parse_event("voices", {"json": body}), VoiceEvent)
 
 
 def test_unknown_feed() -> None:
