@@ -11,8 +11,9 @@ cannot hide the rest.  Once the feeds are drained it measures (:mod:`bench.fuzz_
 * ``events`` — entries written; ``counted`` — events found in the stored state;
   ``deadlettered`` — entries in the dead-letter stream;
   ``lost`` = events − counted − deadlettered (negative would mean counted twice);
-* ``worker_exits`` — times the worker process exited (crash, or a non-zero exit at the
-  final SIGTERM); ``tracebacks`` — tracebacks in its log;
+* ``worker_exits`` — times the worker process exited before it was asked to stop;
+  ``stop_code`` — its exit code at the final SIGTERM (0: a clean stop; -9: killed after
+  a minute); ``tracebacks`` — tracebacks in its log;
 * ``pii_leaks`` — stored texts (Redis and database) in which personal data is readable.
 
 Targets: lost = worker_exits = pii_leaks = 0.  Progress goes to stderr; the last line is
@@ -103,7 +104,8 @@ class WatchedWorker:
             log(f"the worker exited with code {code}; starting it again")
             self.process = self._start()
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after a minute; the exit code (0: a clean stop)."""
         self.check()
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -112,8 +114,8 @@ class WatchedWorker:
             self.process.kill()
             code = self.process.wait(10)
         if code != 0:
-            self.exits += 1
             log(f"the worker stopped with code {code}")
+        return code
 
     def tracebacks(self) -> int:
         return self.log_path.read_text(errors="replace").count("Traceback")
@@ -129,7 +131,9 @@ def worker_env(url: str, root: Path, database_url: str) -> dict[str, str]:
         GMD_WORKER__BLOCK_MS="50",
         GMD_QINTING__MAX_UTTERANCES="10000000",
         # Rings go to the shipped example's local receivers, which are not running: their
-        # attempts are recorded (and scanned) quickly rather than retried for a minute.
+        # attempts are recorded (and scanned) quickly rather than retried for a minute
+        # (a worker stopping waits for the rings it is sending).
+        GMD_ALERTS__RING_ATTEMPTS="2",
         GMD_ALERTS__RING_BACKOFF_S="0.05",
         GMD_ALERTS__RING_BACKOFF_MAX_S="0.2",
     )
@@ -203,7 +207,7 @@ def run(events: int, seed_value: int, corpus_size: int, root: Path) -> dict[str,
             drain(raw, keys, worker)
             log(f"drained at {time.perf_counter() - started:.1f}s")
         finally:
-            worker.stop()
+            stop_code = worker.stop()
         seconds = time.perf_counter() - started
         stored = counted(raw, keys)
         dead = dead_letters(raw, keys)
@@ -231,6 +235,7 @@ def run(events: int, seed_value: int, corpus_size: int, root: Path) -> dict[str,
         "worker_exits": worker.exits,
         "pii_leaks": leaked + row_leaks,
         "tracebacks": worker.tracebacks(),
+        "stop_code": stop_code,
         "texts_scanned": scanned + rows,
         "corpus": len(corpus),
         "seconds": round(seconds, 1),
