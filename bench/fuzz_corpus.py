@@ -52,6 +52,12 @@ SPEAKERS: Final = ("customer", "agent", "robot")
 KEYLIKE_IDS: Final = ("live", "meta:x", "utt:live", "{tag}", "%41", "conv:live", "*", "a:b:c")
 TRIGGERS: Final = ("我要打12315投诉", "找记者曝光你们", "我要起诉", "家里着火了", "the media")
 PII_TEXTS: Final = tuple(case.text for case in POSITIVE)
+CODE_CHARS: Final = r"[a-dfgh-prstuyzA-DFGH-PRSTUYZ_.\-]"
+"""What a valid drawn code is made of: the contract's characters but digits and the
+letters that make the leak detector read an id as personal data (``wx…`` a WeChat id,
+``q12345`` a QQ number, ``E1234…`` a passport, long digit runs a phone or a card).
+Valid codes are stored as sent, unmasked by design; hostile ones (dead-lettered,
+masked) use every character."""
 
 TEXT_ALPHABET: Final = st.characters(
     blacklist_categories=("Cs", "Nd"),
@@ -138,7 +144,7 @@ def times(now: float, mood: str) -> st.SearchStrategy[Any]:
 
 def codes(known: tuple[str, ...], mood: str) -> st.SearchStrategy[Any]:
     valid = st.one_of(
-        st.sampled_from(known), st.from_regex(r"[A-Za-z0-9_.\-]{1,40}", fullmatch=True)
+        st.sampled_from(known), st.from_regex(f"{CODE_CHARS}{{1,40}}", fullmatch=True)
     )
     if mood == "valid":
         return st.sampled_from(known)
@@ -156,7 +162,7 @@ def codes(known: tuple[str, ...], mood: str) -> st.SearchStrategy[Any]:
 def groups(mood: str) -> st.SearchStrategy[Any]:
     """A skill group: when valid, made unique per written entry (``CODE_MARK``)."""
     prefix = st.one_of(
-        st.sampled_from(GROUPS), st.from_regex(r"[A-Za-z0-9_.\-]{1,50}", fullmatch=True)
+        st.sampled_from(GROUPS), st.from_regex(f"{CODE_CHARS}{{1,50}}", fullmatch=True)
     )
     if mood == "hostile":
         return st.one_of(prefix.map(lambda p: p + CODE_MARK), codes(GROUPS, "hostile"))
