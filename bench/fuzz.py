@@ -1,12 +1,13 @@
 """The feed fuzzer: generated entries of the four feeds through a real ``gmd worker``.
 
 Hypothesis draws a corpus of raw stream entries — valid, borderline and hostile
-(:mod:`bench.fuzz_corpus`) — which is written over and over, each write with ids of its
-own, to an embedded ``redis-server`` until ``--events`` entries are in, while a real
+(:mod:`bench.support.fuzz_corpus`) — which is written over and over, each write with ids
+of its own, to an embedded ``redis-server`` until ``--events`` entries are in, while a real
 ``gmd worker`` process (every stage and ticker: aggregates, transcripts, transcript
 rules, detection, alert intake with its rings, on a SQLite database) consumes them.
 The worker is watched: if it exits it is counted and started again, so one bad entry
-cannot hide the rest.  Once the feeds are drained it measures (:mod:`bench.fuzz_measure`):
+cannot hide the rest.  Once the feeds are drained it measures
+(:mod:`bench.support.fuzz_measure`):
 
 * ``events`` — entries written; ``counted`` — events found in the stored state;
   ``deadlettered`` — entries in the dead-letter stream;
@@ -43,8 +44,8 @@ from hypothesis import settings as hypothesis_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fuzz_corpus import Template, templates
-from bench.fuzz_measure import counted, database_texts, dead_letters, leaks, stored_texts
+from bench.support.fuzz_corpus import Template, templates
+from bench.support.fuzz_measure import counted, database_texts, dead_letters, leaks, stored_texts
 from datasources.child_process import die_with_parent
 from datasources.keys import ALERTS_GROUP, FEED_GROUP, Keys
 from datasources.redis_conn import EmbeddedRedis
