@@ -26,9 +26,11 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Final, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,6 +39,8 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
+
+from alerts.masking import mask_pii
 
 SCHEMA_VERSION: Final = "1"
 
@@ -159,7 +163,21 @@ def _iso_to_epoch_s(value: Any) -> float:
 LATEST: Final = "latest"
 """Validation-context key: the latest time an event may carry (clock + :data:`AHEAD_S`)."""
 Timestamp = Annotated[float, BeforeValidator(_timestamp)]
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+
+
+@lru_cache(maxsize=4096)
+def _not_personal(code: str) -> str:
+    """Codes are stored as sent (series ids, key names, every wall), so one the masking
+    would change — a phone number as a business line — is refused.  Cached: a
+    deployment has a few hundred codes."""
+    if mask_pii(code) != code:
+        raise ValueError("looks like personal data; codes are shown unmasked")
+    return code
+
+
+Code = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}$"), AfterValidator(_not_personal)
+]
 """Business lines, reasons, skill groups: they become parts of series ids, so no ``:``."""
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=8000)]

@@ -194,6 +194,22 @@ def test_json_nested_up_to_the_limit_in_an_unknown_field_is_fine() -> None:
     assert isinstance(parse_event("voices", {"json": body}), VoiceEvent)
 
 
+@pytest.mark.parametrize(
+    ("feed", "field", "value"),
+    [
+        ("voices", "business_line", "13812345678"),
+        ("contacts", "reason", "0571-88886666"),
+        ("queue", "skill_group", "E12345678"),
+    ],
+)
+def test_a_code_that_reads_as_personal_data_is_refused(feed: str, field: str, value: str) -> None:
+    """Codes are stored as sent — in series ids, key names, on every wall — so one the
+    masking would change is refused (the feed fuzzer stored a voice's business line
+    ``13812345678`` in the series index)."""
+    with pytest.raises(InvalidEvent, match=f"^{field}: looks like personal data"):
+        parse_event(feed, VALID[feed] | {field: value})
+
+
 def test_unknown_feed() -> None:
     with pytest.raises(InvalidEvent, match=r"^feed: unknown feed"):
         parse_event("orders", VALID["contacts"])
