@@ -21,7 +21,9 @@ list, set and sorted-set member, stream field and value under the deployment's p
 (the feed streams aside: they are the producers' input; so is the detector's state,
 base64 of numeric baselines), and every text column of
 every row of the database (alerts, their timeline, rings and their attempts).  Counter
-values are numbers, not text, and are skipped; so is a ``ts`` (a stream field, or a
+values are numbers, not text, and are skipped, as are numbers with a fraction or an
+exponent anywhere (scores, expected counts: ``13.812345678`` reads as a mobile); so is a
+``ts`` (a stream field, or a
 member of a stored JSON object) that reads as a time: dead letters keep a valid time as
 the producer sent it, and epoch seconds and milliseconds have the shape of a mobile or a
 card number.  The product's random hex ids (uuid4: escalation ids, scheduler jobs, ring
@@ -119,7 +121,7 @@ def _leaks(text: str) -> tuple[str, ...]:
         return _found(text)
     hits: list[str] = []
     for name, value in data.items():
-        if name == "ts" and _is_time(value):
+        if (name == "ts" and _is_time(value)) or isinstance(value, float):
             continue
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         hits += _found(name) + _found(shown)
@@ -132,6 +134,12 @@ def _is_number(value: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _is_measure(value: bytes) -> bool:
+    """A number with a fraction or an exponent (a score, an expected count): never a phone
+    or a card, though its digits may read as one (``13.812345678``)."""
+    return _is_number(value) and not value.strip().lstrip(b"-").isdigit()
 
 
 def _is_time(value: Any) -> bool:
@@ -174,7 +182,9 @@ def stored_texts(raw: redis.Redis, keys: Keys) -> Iterator[tuple[str, str]]:
                 for _id, fields in _stream(raw, key)
                 for name, value in fields.items()
                 for text in (name, value)
-                if not (name == b"ts" and text is value and _is_time(value))
+                if not (
+                    text is value and (_is_measure(value) or (name == b"ts" and _is_time(value)))
+                )
             ]
         else:
             values = []
