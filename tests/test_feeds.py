@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import redis
 
@@ -105,6 +107,21 @@ def test_dead_letter_fields_are_masked_and_safe(
     assert all(text.encode() for pair in letter.items() for text in pair)
     assert PHONE not in letter["dl_reason"]
     assert letter["dl_feed"] == "contacts" and letter["dl_entry_id"] == "1-0"
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_personal_data_in_ascii_escaped_json_is_masked_however_long_or_broken(cut: bool) -> None:
+    """A producer writing ``ensure_ascii`` JSON sends ``\\u5230`` for 到, glued to the card
+    number that follows; a json field too long to parse (or cut short) was masked as raw
+    text, where the card reads as part of a longer run and stayed readable (found by
+    bench/fuzz.py in the dead-letter stream)."""
+    card = "6222 0212 3456 7890"
+    body = json.dumps({"v": "1", "text": f"退款退到{card}", "pad": "很" * 3000})
+    assert "\\u5230" + card in body and len(body) > 4 * DEAD_VALUE_MAX
+    raw = body[: len(body) // 2] if cut else body
+    letter = dead_letter_fields("voices", "1-0", {"json": raw}, "text: too long")
+    assert card not in letter["json"] and "3456 7890" not in letter["json"], letter["json"][:200]
+    assert "退款退到" in letter["json"]  # readable for the operator
 
 
 def test_dead_letter_keeps_a_bounded_copy() -> None:

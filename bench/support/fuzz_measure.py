@@ -27,7 +27,8 @@ exponent anywhere (scores, expected counts: ``13.812345678`` reads as a mobile);
 member of a stored JSON object) that reads as a time: dead letters keep a valid time as
 the producer sent it, and epoch seconds and milliseconds have the shape of a mobile or a
 card number.  The product's random hex ids (uuid4: escalation ids, scheduler jobs, ring
-keys) are blanked for the same reason.
+keys) are blanked for the same reason, and stream entry ids (``1796191802287-10`` reads
+as a 15-digit ID card) are skipped.
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ def _is_number(value: bytes) -> bool:
     return True
 
 
+ENTRY_ID = re.compile(rb"\d{1,20}-\d{1,20}")
+
+
+def _is_entry_id(value: bytes) -> bool:
+    """A Redis stream entry id (a dead letter's ``dl_entry_id``): milliseconds and a
+    sequence number, whose digits may read as a 15-digit ID card."""
+    return ENTRY_ID.fullmatch(value) is not None
+
+
 def _is_measure(value: bytes) -> bool:
     """A number with a fraction or an exponent (a score, an expected count): never a phone
     or a card, though its digits may read as one (``13.812345678``)."""
@@ -152,6 +162,11 @@ def _is_time(value: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+def _not_text(name: bytes, value: bytes) -> bool:
+    """A stream value that is a time, a measure or an entry id, not text."""
+    return _is_measure(value) or _is_entry_id(value) or (name == b"ts" and _is_time(value))
 
 
 def stored_texts(raw: redis.Redis, keys: Keys) -> Iterator[tuple[str, str]]:
@@ -182,9 +197,7 @@ def stored_texts(raw: redis.Redis, keys: Keys) -> Iterator[tuple[str, str]]:
                 for _id, fields in _stream(raw, key)
                 for name, value in fields.items()
                 for text in (name, value)
-                if not (
-                    text is value and (_is_measure(value) or (name == b"ts" and _is_time(value)))
-                )
+                if not (text is value and _not_text(name, value))
             ]
         else:
             values = []
