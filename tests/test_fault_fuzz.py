@@ -13,7 +13,9 @@ import pytest
 
 from bench.fuzz import run
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# The fuzzer starts its own embedded Redis and SQLite: on the production servers it
+# would only repeat itself.
+pytestmark = [pytest.mark.integration, pytest.mark.embedded, pytest.mark.slow]
 
 
 def test_a_small_fuzz_run_loses_nothing_and_leaks_nothing(tmp_path: Path) -> None:
