@@ -125,6 +125,8 @@ class Ringer:
         self.clock = clock
         self.records = RingRecorder(sessions, on_finished)
         self._pool = ThreadPoolExecutor(settings.ring_threads, thread_name_prefix="gmd-ring")
+        self._queued: dict[Future[str], int] = {}
+        """Deliveries submitted and not finished, by ring id: handed back on close."""
         self._failures = OutageLog(log, "delivering rings")
 
     @property
@@ -149,8 +151,15 @@ class Ringer:
                 futures[ring_id] = Future()
                 futures[ring_id].set_result("taken" if not self.closed else "pending")
             else:
-                futures[ring_id] = self._pool.submit(self._deliver_logged, ring)
+                future = self._pool.submit(self._deliver_logged, ring)
+                self._queued[future] = ring_id
+                future.add_done_callback(self._forget)
+                futures[ring_id] = future
         return futures
+
+    def _forget(self, future: Future[str]) -> None:
+        if not future.cancelled():
+            self._queued.pop(future, None)
 
     def _deliver_logged(self, ring: Ring) -> str:
         """:meth:`_deliver_claimed` in a pool thread: a failure (the database away while
@@ -183,9 +192,30 @@ class Ringer:
         return bool(getattr(self._pool, "_shutdown", False))
 
     def close(self, wait: bool = True) -> None:
-        """Stop delivering; with ``wait`` finish what was claimed, then write the records."""
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        """Stop delivering: rings being sent finish (awaited with ``wait``), rings still
+        queued are handed back as pending for the next worker's sweep, then the records
+        are written.
+
+        A stopping worker with thousands of rings queued for dead receivers would
+        otherwise try every one of them before exiting (over a minute in the fuzzer);
+        a ring handed back was never sent, so it is neither lost nor doubled.
+        """
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        self._hand_back([rid for future, rid in list(self._queued.items()) if future.cancelled()])
         self.records.close()
+
+    def _hand_back(self, ring_ids: list[int]) -> None:
+        if not ring_ids:
+            return
+        try:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(Ring)
+                    .where(Ring.id.in_(ring_ids), Ring.status == "sending")
+                    .values(status="pending", claimed_at=None)
+                )
+        except Exception as exc:  # the database away: the claims go stale and are swept
+            log.warning("could not hand back %d queued rings: %s", len(ring_ids), exc)
 
     def _claim(self, ring_ids: list[int]) -> list[Ring]:
         now = self.clock()

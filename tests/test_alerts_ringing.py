@@ -101,3 +101,25 @@ def test_apprise_notifier_reports_a_refused_connection() -> None:
     assert not delivery.ok and delivery.error
     [bad] = AppriseNotifier().send(["nonsense://x"], "t", "b")
     assert (bad.ok, bad.error) == (False, "not an apprise URL")
+
+
+def test_closing_hands_queued_rings_back_instead_of_sending_them_first(
+    service: AlertService, receiver: WebhookReceiver
+) -> None:
+    """A worker stopping with a backlog of rings for a receiver that hangs: the rings being
+    sent finish, the ones still queued are pending again for the next worker (never sent,
+    so neither lost nor doubled), and the stop does not wait for the backlog."""
+    threads = service.settings.alerts.ring_threads
+    receiver.hang_next(1000, seconds=2.0)  # every post outlasts ring_timeout_s (1 s)
+    service.ingest([anomaly(f"contacts:tmall:reason{n}:*") for n in range(threads * 4)])
+    time.sleep(0.3)  # the first ``threads`` rings are on the wire
+    began = time.monotonic()
+    service.close(wait=True)
+    took = time.monotonic() - began
+    rings = [ring for alert in service.list_alerts() for ring in service.get(alert.id).rings]
+    statuses = [ring.status for ring in rings]
+    assert "sending" not in statuses
+    assert statuses.count("pending") >= threads * 2, statuses
+    assert all(not ring.attempts for ring in rings if ring.status == "pending")
+    attempts = service.settings.alerts.ring_attempts
+    assert took < attempts * 2.5 + 5, f"close waited for the backlog: {took:.1f} s"
