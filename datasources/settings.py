@@ -219,6 +219,13 @@ class DetectionSettings(BaseModel):
     storm_windows: list[int] = Field(default_factory=lambda: [2, 3, 6, 12])
     storm_share_rise: float = Field(0.15, gt=0, lt=1)
     child_explains: float = Field(0.5, gt=0, le=1)
+    false_alarms_per_day: float = Field(0.1, gt=0)
+    """Lone series (``gmd backtest``): the false alarms a series may raise a day; each
+    series sets its own bar from its own evidence to this rate.  Lower costs time to
+    detect (about ``theta·log(10)`` more nats of evidence for a tenfold cut)."""
+    min_rise: float = Field(0.3, gt=0)
+    """Lone series: the smallest relative change that is an obstacle (0.3: +30 % up,
+    −23 % down) however significant; higher misses slow, real drifts."""
 
 
 class Settings(BaseSettings):

@@ -58,10 +58,15 @@ def test_single_series_finds_the_spike_and_the_drop(tmp_path: Path, freq: str) -
     assert err == ""  # no progress on a pipe
     found = pd.read_csv(io.StringIO(out))
     assert list(found.columns) == ["start", "detected", "end", "direction", "score"]
-    assert list(found["direction"]) == ["up", "down"]
     starts = pd.to_datetime(found["start"])
-    assert abs(starts[0] - times[400]) <= 2 * pd.Timedelta(freq)
-    assert abs(starts[1] - times[500]) <= 2 * pd.Timedelta(freq)
+    near = 2 * pd.Timedelta(freq)
+    spike = found[(found["direction"] == "up") & ((starts - times[400]).abs() <= near)]
+    drop = found[(found["direction"] == "down") & ((starts - times[500]).abs() <= near)]
+    assert len(spike) == 1 and len(drop) == 1, found
+    # Each series sets its bar to ``false_alarms_per_day`` (0.1): 600 hours are 25 days,
+    # a couple of false alarms is the budget; 600 buckets of seconds or minutes have none.
+    days = n * pd.Timedelta(freq) / pd.Timedelta(days=1)
+    assert len(found) - 2 <= int(3 * 0.1 * days)
     assert (found["score"] > 3).all()
 
 

@@ -169,7 +169,10 @@ def run(
     cfg = cfg.model_copy(update={"bucket_s": data.interval_s})
     seasonal = data.interval_s >= SEASONAL_MIN_INTERVAL_S and DAY_S % data.interval_s == 0
     model = CountModel(
-        cfg, normalise=False, season_buckets=DAY_S // data.interval_s if seasonal else 0
+        cfg,
+        normalise=False,
+        season_buckets=DAY_S // data.interval_s if seasonal else 0,
+        sequential=True,
     )
     tracker = IncidentTracker(cfg)
     rows: list[dict[str, object]] = []

@@ -152,8 +152,11 @@ def count_signals(
     """Signals for series that fire, are elevated, or carry an open incident."""
     cfg = model.cfg
     z, ratio_long = result.z_long, result.obs_long / np.maximum(result.exp_long, 1e-9)
-    elev_up = (z >= _ELEVATED_Z) & (ratio_long >= 1 + (cfg.min_spike_ratio - 1) / 2)
-    elev_down = (z <= -_ELEVATED_Z) & (ratio_long <= (1 + cfg.max_drop_ratio) / 2)
+    if result.elevated is not None:
+        elev_up, elev_down = result.elevated
+    else:
+        elev_up = (z >= _ELEVATED_Z) & (ratio_long >= 1 + (cfg.min_spike_ratio - 1) / 2)
+        elev_down = (z <= -_ELEVATED_Z) & (ratio_long <= (1 + cfg.max_drop_ratio) / 2)
     kinds: list[tuple[AnomalyKind, BoolArray, BoolArray, bool]] = [
         (spike_kind, reject_up, elev_up, True)
     ]
@@ -184,7 +187,13 @@ def _signal(
     observed, expected = float(obs[i]) * per_min, float(exp[i]) * per_min
     ratio = observed / expected if expected > 0 else float("inf")
     p = (r.p_up if spike else r.p_down)[i]
-    back = model.onset_offset(i, win, spike) * bucket_s if level is Level.FIRING else 0
+    if level is not Level.FIRING:
+        back = 0.0
+    elif r.onset_back is not None:
+        back = float(r.onset_back[0 if spike else 1][i])
+        back *= bucket_s
+    else:
+        back = model.onset_offset(i, win, spike) * bucket_s
     cfg = model.cfg
     decisive = (
         level is Level.FIRING

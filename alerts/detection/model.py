@@ -16,6 +16,12 @@ the last ``w`` buckets for each configured window and takes the smallest
 negative-binomial tail probability (Bonferroni over windows), so a sharp spike is
 caught in one bucket and a moderate one within a minute.
 Missing buckets are NaN in the history and count neither way.
+
+A lone series with no reference (``gmd backtest``: ``sequential=True``) is judged
+differently: its own dispersion without a floor, a smoothed daily profile, and the
+sequential evidence of :mod:`alerts.detection.sequential` (a CUSUM bank against a bar
+each series sets from its own history to ``false_alarms_per_day``) instead of fixed
+windows under one global threshold, which rang all day on bursty real series.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from alerts.detection.sequential import CusumBank
 from alerts.detection.significance import BoolArray, FloatArray, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings
 
@@ -38,6 +45,11 @@ _DISPERSION_PRIOR = 1.0
 """Weight (in expected² units) of the initial alpha: a trickle (expected well below one
 contact a bucket) cannot estimate its own over-dispersion, so it keeps the prior."""
 _CALM_P = 0.05
+_SMOOTH_PHASES = 2
+_CAP_BARS = 2.0
+"""Sequential evidence is capped at twice the bar: beyond it more evidence says nothing
+new, and an uncapped sum would keep an incident open for days after it ended."""
+_MIN_SEQUENTIAL_DISPERSION = 1e-4
 _HELD_SLOWDOWN = 20.0
 """How much slower a *held* series learns (an incident is open on its business line):
 a line down for twenty minutes must not teach its reasons that zero is normal, or
@@ -61,6 +73,10 @@ class CountResult:
     """Sums over the longest window: used to keep an incident open (hysteresis)."""
     exp_long: FloatArray
     z_long: FloatArray
+    elevated: tuple[BoolArray, BoolArray] | None = None
+    """Sequential mode: (up, down) evidence past half the bar, which keeps an incident open."""
+    onset_back: tuple[FloatArray, FloatArray] | None = None
+    """Sequential mode: (up, down) buckets back to where the evidence began."""
 
 
 class CountModel:
@@ -74,6 +90,7 @@ class CountModel:
         season_buckets: int = 0,
         windows: Sequence[int] | None = None,
         min_excess: float | None = None,
+        sequential: bool = False,
     ) -> None:
         self.cfg = cfg
         self.windows = sorted(windows or cfg.windows)
@@ -92,6 +109,8 @@ class CountModel:
         self.hist_exp = np.full((0, self.depth), np.nan)
         self.hist_ref = np.full((0, self.depth), np.nan)
         self.last_bucket: int | None = None
+        self.sequential = sequential
+        self.bank = CusumBank()
 
     # -- registry ---------------------------------------------------------------
     def _register(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
@@ -111,6 +130,7 @@ class CountModel:
             self.hist_obs = np.vstack([self.hist_obs, blank])
             self.hist_exp = np.vstack([self.hist_exp, blank.copy()])
             self.hist_ref = np.vstack([self.hist_ref, blank.copy()])
+            self.bank.grow(k)
         return np.fromiter((pos[s] for s in ids), dtype=np.intp, count=len(ids))
 
     def _advance(self, bucket: int) -> None:
@@ -151,20 +171,66 @@ class CountModel:
         missing = np.isnan(x)  # NaN = not measured (backtest gaps), unlike an absent count: 0
         self._advance(bucket)
         phase = (bucket // self.cfg.bucket_s) % self.season_buckets if self.season_buckets else 0
-        seasonal = self.season[:, phase]
+        seasonal = self._seasonal(phase)
         base = self.level * seasonal * scale
         warm = self.seen >= self.cfg.warmup_buckets
         expected = base
         self.hist_obs[:, -1] = x
         self.hist_exp[:, -1] = np.where(warm & ~missing, expected, np.nan)
         self.hist_ref[:, -1] = np.where(warm & ~missing, scale * np.ones_like(x), np.nan)
-        result = self._test(warm & ~missing)
-        p_min = np.minimum(result.p_up, result.p_down)
+        if self.sequential:
+            result, p_min = self._sequential(x, expected, warm & ~missing, bucket // 86400)
+        else:
+            result = self._test(warm & ~missing)
+            p_min = np.minimum(result.p_up, result.p_down)
         unit = np.where(missing, 0.0, seasonal * scale)
         reference = np.where(missing, 0.0, scale * np.ones_like(x))
         held = np.zeros(len(x), dtype=bool) if held is None else held
         self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase, held)
         return result
+
+    def _seasonal(self, phase: int) -> FloatArray:
+        """The daily profile at ``phase``; in sequential mode averaged over the phases
+        either side, since a 5-minute phase sees one noisy value a day."""
+        if not self.sequential or self.season_buckets < 2 * _SMOOTH_PHASES + 1:
+            return np.asarray(self.season[:, phase])
+        near = np.arange(phase - _SMOOTH_PHASES, phase + _SMOOTH_PHASES + 1) % self.season_buckets
+        return np.asarray(self.season[:, near].mean(axis=1))
+
+    def _sequential(
+        self, x: FloatArray, expected: FloatArray, ok: BoolArray, day: int
+    ) -> tuple[CountResult, FloatArray]:
+        """The CUSUM bank's verdict (see :mod:`alerts.detection.sequential`), shaped as the
+        windowed test's result, and a stand-in p-value steering what the baseline learns."""
+        cfg, bank = self.cfg, self.bank
+        bank.update(np.nan_to_num(x), expected, self.dispersion, ok, cfg.bucket_s / 86400.0, day)
+        bar = bank.threshold(cfg.false_alarms_per_day)
+        bank.cap(_CAP_BARS * bar)
+        up, down = bank.evidence()
+        obs_up, obs_dn = bank.run_obs[:, 0], bank.run_obs[:, 1]
+        exp_up, exp_dn = bank.run_exp[:, 0], bank.run_exp[:, 1]
+        rise = obs_up >= (1.0 + cfg.min_rise) * exp_up
+        fall = obs_dn <= exp_dn / (1.0 + cfg.min_rise)
+        fire_up = ok & (up >= bar) & rise & (obs_up - exp_up >= self.min_excess)
+        fire_dn = ok & (down >= bar) & fall & (exp_dn >= cfg.min_drop_expected)
+        # The bank decides; its p-value (e^-S) is capped under the family bar so that a
+        # Benjamini-Hochberg pass over the result lets exactly these through.
+        cap = cfg.fdr_q / (2.0 * max(len(x), 1))
+        p_up = np.where(fire_up, np.minimum(np.exp(-up), cap), 1.0)
+        p_dn = np.where(fire_dn, np.minimum(np.exp(-down), cap), 1.0)
+        elevated = (ok & (up >= bar / 2), ok & (down >= bar / 2))
+        onset = (np.maximum(bank.run_len[:, 0] - 1, 0), np.maximum(bank.run_len[:, 1] - 1, 0))
+        win_up, win_dn = np.maximum(bank.run_len[:, 0], 1), np.maximum(bank.run_len[:, 1], 1)
+        z = np.where(up >= down, up, -down)
+        result = CountResult(
+            list(self.ids), p_up, p_dn, obs_up, exp_up, win_up, obs_dn, exp_dn, win_dn,
+            np.where(up >= down, obs_up, obs_dn), np.where(up >= down, exp_up, exp_dn), z,
+            elevated=elevated, onset_back=onset,
+        )  # fmt: skip
+        # Past half the bar the dispersion and profile stop learning; the level keeps
+        # learning at its usual pace, so a lasting shift becomes the new normal.
+        steer = np.where(np.maximum(up, down) >= bar / 2, 0.01, 1.0)
+        return result, steer
 
     def _test(self, warm: BoolArray) -> CountResult:
         n = len(self.ids)
@@ -243,8 +309,8 @@ class CountModel:
         den = expected**2
         self.disp_den = np.where(learn, self.disp_den + step * (den - self.disp_den), self.disp_den)
         if self.season_buckets:
-            denom = self.level * unit / np.maximum(self.season[:, phase], 1e-9)
-            has = ok & (denom > 0) & warm
+            denom = self.level * reference
+            has = ok & (denom > 0) & warm & (p_min >= _CALM_P)
             ratio = np.divide(clipped, denom, out=np.ones_like(x), where=has)
             col = self.season[:, phase]
             self.season[:, phase] = np.where(has, col + _SEASON_RATE * (ratio - col), col)
@@ -259,7 +325,9 @@ class CountModel:
             out=np.full_like(self.disp_num, _INITIAL_DISPERSION),
             where=self.disp_den > 0,
         )  # fmt: skip
-        return np.asarray(np.clip(ratio, self.cfg.min_dispersion, _MAX_DISPERSION))
+        # Sequential mode estimates the series' own dispersion and trusts it (no floor).
+        floor = _MIN_SEQUENTIAL_DISPERSION if self.sequential else self.cfg.min_dispersion
+        return np.asarray(np.clip(ratio, floor, _MAX_DISPERSION))
 
     # -- presentation helpers ------------------------------------------------------
     def position(self, series: str) -> int:
@@ -305,6 +373,7 @@ class CountModel:
             "season": self.season, "hist_obs": self.hist_obs, "hist_exp": self.hist_exp,
             "hist_ref": self.hist_ref,
             "last_bucket": np.array([-1 if self.last_bucket is None else self.last_bucket]),
+            **self.bank.arrays(),
         }  # fmt: skip
 
     def restore(self, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
@@ -315,5 +384,10 @@ class CountModel:
         self.seen, self.season = arrays["seen"], arrays["season"]
         self.hist_obs, self.hist_exp = arrays["hist_obs"], arrays["hist_exp"]
         self.hist_ref = arrays["hist_ref"]
+        if "cusum_up" in arrays:
+            self.bank.restore(arrays)
+        else:
+            self.bank = CusumBank()
+            self.bank.grow(len(self.ids))
         last = int(arrays["last_bucket"][0])
         self.last_bucket = None if last < 0 else last
