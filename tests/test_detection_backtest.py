@@ -33,16 +33,7 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-COARSE = pytest.mark.xfail(
-    reason="at 6 h buckets (4 a day) the daily profile learns a 20-bucket incident at its "
-    "full rate (0.2 a visit), so its end looks like a second anomaly",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "freq", ["1s", "10s", "1min", "1h", "2h", pytest.param("6h", marks=COARSE)]
-)
+@pytest.mark.parametrize("freq", ["1s", "10s", "1min", "1h", "2h", "6h"])
 def test_single_series_finds_the_spike_and_the_drop(tmp_path: Path, freq: str) -> None:
     n = 600
     values = _series(n, freq, 1)
