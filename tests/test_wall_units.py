@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from alerts.views import AlertView
+from dashboard import charts, wall_charts
 from dashboard.fonts import FONT_DIR, served_characters
 from dashboard.kpis import Status, evaluate, kpi_specs
 from dashboard.obstacles import headline_of, rank_obstacles, to_obstacle
+from dashboard.wall_data import WallSnapshot
 from dashboard.wall_panels import impact_texts
 from datasources.settings import Targets
 from datasources.simulator.curve import load_factor
@@ -125,3 +128,40 @@ def test_replay_window_shrinks_with_traffic_within_bounds(local_hour: float) -> 
     assert REPLAY_MIN_S <= window <= REPLAY_MAX_S
     if load_factor(now) > 5:  # the midnight surge: the shortest replay
         assert window == REPLAY_MIN_S
+
+
+def _day_snapshot(minutes: int, last_minute: int, tmall_at_10: int = 5) -> WallSnapshot:
+    base = pd.Timestamp("2026-11-11 00:00", tz="UTC")
+    rows = [
+        {"time": base + pd.Timedelta(minutes=m), "business_line": line, "contacts": n}
+        for m in range(minutes)
+        for line, n in (("tmall", tmall_at_10 if m == 10 else 5), ("taobao", 9))
+    ]
+    rows.append({"time": base + pd.Timedelta(minutes=minutes), "business_line": "tmall",
+                 "contacts": last_minute})  # fmt: skip
+    empty = pd.DataFrame()
+    return WallSnapshot(0.0, None, None, {}, empty, [], [], empty, [], pd.DataFrame(rows))
+
+
+def test_the_day_chart_is_drawn_once_per_completed_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every session's refresh shares one drawing until a completed minute changes; the
+    minute still filling is not drawn, so its counts do not cost a redraw."""
+    drawn: list[int] = []
+    real = charts.per_minute_by_line
+
+    def counting(frame: pd.DataFrame, bin_s: int) -> pd.DataFrame:
+        drawn.append(len(frame))
+        return real(frame, bin_s)
+
+    monkeypatch.setattr(wall_charts, "per_minute_by_line", counting)
+    first = wall_charts.contacts_chart(_day_snapshot(120, last_minute=3), "zh", "Asia/Shanghai")
+    again = wall_charts.contacts_chart(_day_snapshot(120, last_minute=40), "zh", "Asia/Shanghai")
+    assert again == first and len(drawn) == 1
+    late = wall_charts.contacts_chart(
+        _day_snapshot(120, last_minute=3, tmall_at_10=50), "zh", "Asia/Shanghai"
+    )
+    assert late != first and len(drawn) == 2  # a late event in a completed minute
+    wall_charts.contacts_chart(_day_snapshot(120, last_minute=3), "en", "Asia/Shanghai")
+    assert len(drawn) == 3  # another language is another drawing
