@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -33,10 +34,12 @@ log = logging.getLogger("gmd.run")
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "app.py"
 GMD = [sys.executable, "-m", "gmd"]
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+"""Addresses meaning "every interface"."""
 
 
 def _wait_healthy(host: str, port: int, supervisor: Supervisor, timeout_s: float) -> bool:
-    probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    probe = "127.0.0.1" if host in WILDCARD_HOSTS else host
     url = f"http://{f'[{probe}]' if ':' in probe else probe}:{port}/_stcore/health"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not supervisor.stopping:
@@ -98,14 +101,15 @@ class Product:
     history: str
 
 
-def served_base_url(host: str, port: int, hostname: str) -> str:
+def served_base_url(host: str, port: int, hostname: Callable[[], str]) -> str:
     """Where rings link to when ``GMD_BASE_URL`` is not set: the address actually served.
 
     Loopback stays ``localhost``; listening on every interface, the owners reading a ring
-    elsewhere need this machine's name (``hostname``), not ``localhost``."""
+    elsewhere need this machine's name (``hostname()``, asked only then: a name lookup
+    can be slow), not ``localhost``."""
     if host in ("127.0.0.1", "localhost", "::1"):
         return f"http://localhost:{port}"
-    name = hostname if host in ("0.0.0.0", "::", "") else host
+    name = hostname() if host in WILDCARD_HOSTS else host
     return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
 
 
@@ -126,7 +130,7 @@ def _run(settings: Settings, data: Path, product: Product) -> int:
         base_url = (
             settings.base_url
             if "base_url" in settings.model_fields_set
-            else served_base_url(product.host, port, socket.getfqdn())
+            else served_base_url(product.host, port, socket.getfqdn)
         )
         env = child_env(GMD_REDIS_URL=redis_url, GMD_DATA_DIR=str(data), GMD_BASE_URL=base_url)
         migrated = subprocess.run([*GMD, "db", "upgrade"], env=env, check=False)

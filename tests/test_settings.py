@@ -111,4 +111,4 @@ def test_cli_exits_2_with_one_line(command: list[str], tmp_path: Path) -> None:
 def test_rings_link_to_the_address_gmd_run_serves(host: str, expected: str) -> None:
     """Without GMD_BASE_URL, a ring's link names the port served and, when the app
     listens beyond this machine, a name the owner's phone can reach (not localhost)."""
-    assert served_base_url(host, 18801, "warroom-7.example.net") == expected
+    assert served_base_url(host, 18801, lambda: "warroom-7.example.net") == expected
