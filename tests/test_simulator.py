@@ -290,3 +290,16 @@ def test_cloud_agents_are_on_duty_at_any_hour() -> None:
         cloud = sum(s.cloud_agents_available + s.cloud_agents_busy for s in last)
         inhouse = sum(s.agents_available + s.agents_busy for s in last)
         assert 0.05 < cloud / (cloud + inhouse) < 0.3
+
+
+def test_an_ordinary_night_has_no_queue_to_find() -> None:
+    """With no incident, nobody queues: staffing covers a load's own random swings
+    (square-root staffing), not only its mean.  With a margin alone, small groups at
+    night filled up by chance every hour or so and the detector rightly reported
+    queues that no label explained."""
+    start = MIDNIGHT + 2 * 3600
+    sim = Simulator(seed=11, start=start, rate=40, incidents=0, duration_s=3600)
+    snaps = [e for _, e in sim.events() if isinstance(e, QueueSnapshot)]
+    assert len({s.skill_group for s in snaps}) > 10
+    assert max(s.waiting for s in snaps) <= 3
+    assert max(s.longest_wait_s for s in snaps) < 20

@@ -29,7 +29,7 @@ from datasources.simulator.mix import (
     HANDLE_TIME_S,
     HUMAN_SHARE,
     QUEUE_SNAPSHOT_S,
-    STAFFING_MARGIN,
+    agents_needed,
     reason_rates,
     skill_group_for,
 )
@@ -103,7 +103,7 @@ class Simulator:
         share = sum(
             float(s) for g, s in zip(self._pair_group, self._pair_share, strict=True) if g == group
         )
-        return math.ceil(self.rate * share * HUMAN_SHARE * HANDLE_TIME_S * STAFFING_MARGIN + 2)
+        return agents_needed(self.rate * share * HUMAN_SHARE * HANDLE_TIME_S)
 
     def pair(self, index: int) -> tuple[str, str, str]:
         """(business line, reason, skill group) of the pair at ``index`` of the rates."""

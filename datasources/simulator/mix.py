@@ -8,6 +8,7 @@ groups; the service robot resolves most robot-channel contacts and transfers the
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 from datasources.catalog import SKILL_GROUPS
@@ -133,7 +134,19 @@ HANDLE_TIME_S: Final = 150.0
 """Mean human handling time (exponential)."""
 
 STAFFING_MARGIN: Final = 1.3
-"""Agents on duty ÷ agents the expected load needs (keeps pick-up ≥ 99.9%)."""
+"""Agents on duty ÷ agents the expected load needs, at least (keeps pick-up ≥ 99.9%)."""
+
+STAFFING_SAFETY: Final = 4.0
+"""Square-root staffing (Halfin–Whitt): at least ``load + 4·√load`` agents.  A margin
+alone is thin for a small group at night (60 busy on average out of 78 reaches 78 by
+chance every hour or so, and customers queue); √load is the size of a Poisson load's
+own swings, and four of them are exceeded about once in 30,000 moments."""
+
+
+def agents_needed(load: float) -> int:
+    """Agents to staff for an offered ``load`` (arrival rate × handling time, in agents)."""
+    return math.ceil(max(load * STAFFING_MARGIN, load + STAFFING_SAFETY * math.sqrt(load)) + 2)
+
 
 VERBATIM_SHARE: Final = 0.25
 """Contacts that carry the customer's own words."""

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from datasources.simulator.mix import HANDLE_TIME_S, STAFFING_MARGIN
+from datasources.simulator.mix import HANDLE_TIME_S, agents_needed
 
 RECOVERY_S: Final = 120.0
 """After an outage agents log back in over two minutes, so the backlog drains as a
@@ -80,7 +80,7 @@ class SkillGroupQueue:
             self.capacity = capacity
         elif capacity > self.capacity:
             self.capacity = min(capacity, self.capacity + 1.0 / RECOVERY_S)
-        needed = math.ceil(expected_rate * HANDLE_TIME_S * STAFFING_MARGIN + 2)
+        needed = agents_needed(expected_rate * HANDLE_TIME_S)
         # Nobody is sent home while customers queue, and otherwise agents leave a few
         # at a time: after the midnight peak or a spike the plan shrinks faster than
         # the backlog, which would turn every ramp-down into a breach no team allows.
