@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from alerts.detection.records import ExcessRecords
 from alerts.detection.sequential import CusumBank
 from alerts.detection.significance import BoolArray, FloatArray, nb_lower_p, nb_upper_p
 from datasources.settings import DetectionSettings
@@ -111,6 +112,8 @@ class CountModel:
         self.last_bucket: int | None = None
         self.sequential = sequential
         self.bank = CusumBank()
+        self.records = ExcessRecords(cfg.bucket_s) if sequential else None
+        """Lone series only: the live path's reference already says what is ordinary."""
 
     # -- registry ---------------------------------------------------------------
     def _register(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
@@ -131,6 +134,8 @@ class CountModel:
             self.hist_exp = np.vstack([self.hist_exp, blank.copy()])
             self.hist_ref = np.vstack([self.hist_ref, blank.copy()])
             self.bank.grow(k)
+            if self.records is not None:
+                self.records.grow(k)
         return np.fromiter((pos[s] for s in ids), dtype=np.intp, count=len(ids))
 
     def _advance(self, bucket: int) -> None:
@@ -211,8 +216,10 @@ class CountModel:
         exp_up, exp_dn = bank.run_exp[:, 0], bank.run_exp[:, 1]
         rise = obs_up >= (1.0 + cfg.min_rise) * exp_up
         fall = obs_dn <= exp_dn / (1.0 + cfg.min_rise)
-        fire_up = ok & (up >= bar) & rise & (obs_up - exp_up >= self.min_excess)
-        fire_dn = ok & (down >= bar) & fall & (exp_dn >= cfg.min_drop_expected)
+        assert self.records is not None  # a sequential model keeps records
+        salient_up, salient_dn = self.records.update(x - expected, ok, day)
+        fire_up = ok & (up >= bar) & rise & (obs_up - exp_up >= self.min_excess) & salient_up
+        fire_dn = ok & (down >= bar) & fall & (exp_dn >= cfg.min_drop_expected) & salient_dn
         # The bank decides; its p-value (e^-S) is capped under the family bar so that a
         # Benjamini-Hochberg pass over the result lets exactly these through.
         cap = cfg.fdr_q / (2.0 * max(len(x), 1))
@@ -373,7 +380,7 @@ class CountModel:
             "season": self.season, "hist_obs": self.hist_obs, "hist_exp": self.hist_exp,
             "hist_ref": self.hist_ref,
             "last_bucket": np.array([-1 if self.last_bucket is None else self.last_bucket]),
-            **self.bank.arrays(),
+            **self.bank.arrays(), **(self.records.arrays() if self.records else {}),
         }  # fmt: skip
 
     def restore(self, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
@@ -389,5 +396,8 @@ class CountModel:
         else:
             self.bank = CusumBank()
             self.bank.grow(len(self.ids))
+        if self.sequential:
+            self.records = ExcessRecords(self.cfg.bucket_s)
+            self.records.restore(arrays)
         last = int(arrays["last_bucket"][0])
         self.last_bucket = None if last < 0 else last
