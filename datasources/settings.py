@@ -226,6 +226,11 @@ class DetectionSettings(BaseModel):
     min_rise: float = Field(0.3, gt=0)
     """Lone series: the smallest relative change that is an obstacle (0.3: +30 % up,
     −23 % down) however significant; higher misses slow, real drifts."""
+    weekly_profile: bool = False
+    """Lone series in buckets of 5 minutes or more: also learn a factor for each hour of
+    the week (weekends).  Off by default: on synthetic weekly cycles it halves the
+    weekend's error, but on the five tweet series it cost one or two of 13 labelled
+    windows (recall 0.85 → 0.77) for no false alarm fewer."""
 
 
 class Settings(BaseSettings):

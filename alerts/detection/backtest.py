@@ -173,6 +173,7 @@ def run(
         normalise=False,
         season_buckets=DAY_S // data.interval_s if seasonal else 0,
         sequential=True,
+        weekly=seasonal and cfg.weekly_profile,
     )
     tracker = IncidentTracker(cfg)
     rows: list[dict[str, object]] = []

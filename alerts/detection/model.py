@@ -35,6 +35,7 @@ import numpy.typing as npt
 from alerts.detection.records import ExcessRecords
 from alerts.detection.sequential import CusumBank
 from alerts.detection.significance import BoolArray, FloatArray, nb_lower_p, nb_upper_p
+from alerts.detection.weekly import WeeklyProfile
 from datasources.settings import DetectionSettings
 
 _CLIP_SD = 3.0
@@ -92,6 +93,7 @@ class CountModel:
         windows: Sequence[int] | None = None,
         min_excess: float | None = None,
         sequential: bool = False,
+        weekly: bool = False,
     ) -> None:
         self.cfg = cfg
         self.windows = sorted(windows or cfg.windows)
@@ -113,6 +115,7 @@ class CountModel:
         self.sequential = sequential
         self.bank = CusumBank()
         self.records = ExcessRecords(cfg.bucket_s) if sequential else None
+        self.weekly = WeeklyProfile(cfg.bucket_s) if weekly else None
         """Lone series only: the live path's reference already says what is ordinary."""
 
     # -- registry ---------------------------------------------------------------
@@ -136,6 +139,8 @@ class CountModel:
             self.bank.grow(k)
             if self.records is not None:
                 self.records.grow(k)
+            if self.weekly is not None:
+                self.weekly.grow(k)
         return np.fromiter((pos[s] for s in ids), dtype=np.intp, count=len(ids))
 
     def _advance(self, bucket: int) -> None:
@@ -177,6 +182,8 @@ class CountModel:
         self._advance(bucket)
         phase = (bucket // self.cfg.bucket_s) % self.season_buckets if self.season_buckets else 0
         seasonal = self._seasonal(phase)
+        week = 1.0 if self.weekly is None else self.weekly.factor(bucket + self.cfg.bucket_s / 2)
+        scale = scale * week  # the day of the week scales what the level would expect
         base = self.level * seasonal * scale
         warm = self.seen >= self.cfg.warmup_buckets
         expected = base
@@ -191,7 +198,14 @@ class CountModel:
         unit = np.where(missing, 0.0, seasonal * scale)
         reference = np.where(missing, 0.0, scale * np.ones_like(x))
         held = np.zeros(len(x), dtype=bool) if held is None else held
-        self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase, held)
+        clipped = self._learn(np.nan_to_num(x), expected, unit, reference, warm, p_min, phase, held)
+        if self.weekly is not None:
+            # Every measured bucket teaches it (clipped): a weekday that is wrongly expected
+            # looks anomalous all day, and learning only when calm would never correct it.
+            daily = seasonal * scale / week
+            seen = warm & ~missing & (daily > 0)
+            value = np.divide(clipped, daily, out=np.zeros_like(x), where=seen)
+            self.weekly.learn(bucket + self.cfg.bucket_s / 2, value, seen)
         return result
 
     def _seasonal(self, phase: int) -> FloatArray:
@@ -296,7 +310,8 @@ class CountModel:
         p_min: FloatArray,
         phase: int,
         held: BoolArray,
-    ) -> None:
+    ) -> FloatArray:
+        """Learn level, dispersion and daily profile; returns the clipped observations."""
         rate = 1.0 - 0.5 ** (1.0 / self.cfg.half_life_buckets)
         sd = np.sqrt(expected + self.dispersion * expected**2 + 1e-9)
         clipped = np.where(warm, np.clip(x, expected - _CLIP_SD * sd, expected + _CLIP_SD * sd), x)
@@ -322,6 +337,7 @@ class CountModel:
             col = self.season[:, phase]
             self.season[:, phase] = np.where(has, col + _SEASON_RATE * (ratio - col), col)
         self.seen = self.seen + ok
+        return np.asarray(clipped)
 
     @property
     def dispersion(self) -> FloatArray:
@@ -381,6 +397,7 @@ class CountModel:
             "hist_ref": self.hist_ref,
             "last_bucket": np.array([-1 if self.last_bucket is None else self.last_bucket]),
             **self.bank.arrays(), **(self.records.arrays() if self.records else {}),
+            **(self.weekly.arrays() if self.weekly else {}),
         }  # fmt: skip
 
     def restore(self, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
@@ -399,5 +416,11 @@ class CountModel:
         if self.sequential:
             self.records = ExcessRecords(self.cfg.bucket_s)
             self.records.restore(arrays)
+        if self.weekly is not None:
+            self.weekly = WeeklyProfile(self.cfg.bucket_s)
+            self.weekly.grow(len(self.ids))
+            for name in ("factors", "slow", "slow_seen"):
+                if f"week_{name}" in arrays:
+                    setattr(self.weekly, name, arrays[f"week_{name}"])
         last = int(arrays["last_bucket"][0])
         self.last_bucket = None if last < 0 else last
