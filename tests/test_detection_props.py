@@ -145,3 +145,46 @@ def test_a_daily_profile_is_chosen_without_looking_ahead() -> None:
         cut = int(np.searchsorted(data.times, pd.Timestamp(detected).timestamp()))
         short = Series(data.times[:cut], data.keys, data.values[:cut], data.interval_s)
         assert (key, start, detected, direction) in _anomalies(short)
+
+
+@st.composite
+def lone_line(draw: st.DrawFn) -> np.ndarray:
+    """Contacts of a one-line deployment in 10 s buckets: Poisson around a base, with
+    incidents (a collapse to nothing, a fall, rises) and buckets with no contact at all."""
+    n = draw(st.integers(60, 200))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rates = np.full(n, draw(st.sampled_from([3.0, 15.0, 80.0])))
+    for start, length, factor in draw(st.lists(incident, min_size=1, max_size=3)):
+        rates[start : start + length] *= factor
+    return np.asarray(rng.poisson(rates), dtype=float)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lone_line())
+def test_a_lone_line_live_and_in_the_backtest_give_the_same_anomalies(counts: np.ndarray) -> None:
+    """A deployment with one business line has no other line to be a share of: the live
+    detector judges that line on its own baseline with the backtest's model, so the
+    worker and ``gmd backtest`` over the same buckets open the same anomalies, with the
+    same onset and the same detection time."""
+    times = T0 + 10 * np.arange(len(counts))
+    live = Detector(BACKTEST_CFG, Targets())
+    opened: dict[tuple[float, str], float] = {}
+    for t, n in zip(times, counts, strict=True):
+        contacts = {("tmall", "refund", "chat"): float(n)} if n else {}
+        for a in live.step(BucketObservation(int(t), contacts)):
+            assert a.series == "contacts:tmall:*:*"
+            direction = "up" if a.kind.value == "spike" else "down"
+            # An incident's first publication says when it was detected; updates re-date it.
+            opened.setdefault((a.onset, direction), float(a.detail["detected_at"]))
+    if not counts.any():
+        assert not opened
+        return
+    first = int(np.flatnonzero(counts)[0])
+    # The worker learns of a line at its first contact; the backtest's file starts there.
+    found = backtest(Series(times[first:], [""], counts[first:, None], 10), BACKTEST_CFG)
+    seconds = {
+        col: (pd.to_datetime(found[col], utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        for col in ("start", "detected")
+    }
+    expected = set(zip(seconds["start"], seconds["detected"], found["direction"], strict=True))
+    assert {(onset, at, way) for (onset, way), at in opened.items()} == expected

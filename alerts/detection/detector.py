@@ -43,7 +43,7 @@ from alerts.detection.significance import benjamini_hochberg
 from alerts.detection.voices import VoiceModel
 from datasources.settings import DetectionSettings, Targets
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class Detector:
         self.cfg = cfg
         self.targets = targets
         self.contacts = CountModel(cfg, normalise=True)
+        self.lone = CountModel(cfg, normalise=False, sequential=True)
+        """A business line with no other line to be a share of (a one-line deployment) is
+        judged on its own learned baseline, by the model ``gmd backtest`` runs."""
         self.voices = VoiceModel(cfg)
         self.queue = QueueModel(cfg, targets)
         self.incidents = IncidentTracker(cfg)
@@ -98,6 +101,7 @@ class Detector:
             scale = others_scale(self.contacts, ids, counts, total, troubled)
             held = held_lines(self.contacts.ids, troubled)
             c_res = self.contacts.step(bucket, ids, counts, scale=scale, held=held)
+        lone = self._lone_line()
         v_total = sum(float(t) for t, _ in obs.voices.values())
         v_res = self.voices.test(bucket, obs.voices, open_series) if v_total > 0 else None
         family = {"up": c_res.p_up, "down": c_res.p_down} if c_res is not None else {}
@@ -111,8 +115,12 @@ class Detector:
                 metric="contacts_per_min",
             )  # fmt: skip
             signals += explain_away(
-                found, self.cfg.child_explains, open_series, self.contacts.excess
-            )
+                [s for s in found if s.series != lone],
+                self.cfg.child_explains, open_series, self.contacts.excess,
+            )  # fmt: skip
+        if lone is not None:
+            count = float(counts[ids.index(lone)]) if lone in ids else 0.0  # none came: 0
+            signals += self._judge_alone(bucket, lone, count, open_series)
         if v_res is not None:
             signals += self.voices.signals(v_res, reject["storm"], open_series)
         open_groups = {
@@ -120,6 +128,23 @@ class Detector:
         }
         signals += self.queue.step(bucket, obs.service, obs.queue, open_groups)
         return self.incidents.step(bucket, signals)
+
+    def _lone_line(self) -> str | None:
+        """The business line's series when one and only one line has ever been seen (its
+        share of itself says nothing); ``None`` otherwise."""
+        lines = [s for s in self.contacts.ids if is_line_series(s)]
+        return lines[0] if len(lines) == 1 else None
+
+    def _judge_alone(
+        self, bucket: int, series: str, count: float, open_series: set[str]
+    ) -> list[Signal]:
+        """A lone line against its own baseline, exactly as ``gmd backtest`` judges a series."""
+        res = self.lone.step(bucket, [series], np.array([count]))
+        n = len(res.ids)
+        reject = benjamini_hochberg(np.concatenate([res.p_up, res.p_down]), self.cfg.fdr_q)
+        return count_signals(
+            self.lone, res, reject[:n], reject[n:], open_series, metric="contacts_per_min"
+        )
 
     def _benjamini_hochberg(self, family: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Benjamini–Hochberg per kind of test (spikes, drops, storms) and, for contacts,
@@ -191,4 +216,7 @@ class Detector:
         return detector
 
     def _count_models(self) -> dict[str, CountModel]:
-        return {"contacts": self.contacts, "neg": self.voices.negative, "tot": self.voices.total}
+        return {
+            "contacts": self.contacts, "lone": self.lone,
+            "neg": self.voices.negative, "tot": self.voices.total,
+        }  # fmt: skip
