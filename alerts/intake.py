@@ -1,6 +1,9 @@
 """The worker's alert intake: anomalies stream → alerts, then ``XACK`` after the commit.
 
-A ticker in ``gmd worker`` (see ``worker/main.py``).  Each tick reads a batch from
+A ticker in ``gmd worker`` (see ``worker/main.py``) whose work runs on a thread of its
+own (a :class:`KeptThread`): it writes to the database, and a database that hangs must
+not stop the feeds — on the worker's main loop every write waited out its timeout and
+the wall's figures froze with it.  Each round reads a batch from
 the ``anomalies`` stream of every partition (the detector's, in partition 0, and the
 transcript flags of each) in the ``ALERTS_GROUP`` consumer group (first entries a
 dead consumer left pending longer than ``claim_idle_ms``, then new ones), hands
@@ -8,7 +11,8 @@ them to :meth:`AlertService.ingest` in one transaction and acknowledges them onl
 after it committed.  A crash in between replays the batch; replaying is harmless
 because an anomaly folds into the alert its fingerprint already opened.
 
-The first tick also starts the escalation timers (APScheduler) in this process, so
+The first tick migrates the database (before any other ticker reads it), starts the
+intake thread and the escalation timers (APScheduler) in this process, so
 every worker keeps escalations moving and a restarted worker picks them up.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 import redis
@@ -26,11 +31,17 @@ from alerts.routing import Routing
 from alerts.routing_file import RoutingError
 from alerts.service import AlertService
 from datasources.db import make_engine
+from datasources.health import KeptThread
 from datasources.keys import ALERTS_GROUP, Keys
 from datasources.migrate import upgrade
 from datasources.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 30.0
+"""How long a stopping worker waits for the intake's current batch (a database that
+hangs holds it up to its own timeout, then the batch is left pending for the next
+worker, never lost)."""
 
 
 def ensure_group(client: redis.Redis, keys: Keys) -> None:
@@ -61,6 +72,8 @@ class AlertIntake:
         self._interval_s = interval_s
         self.keys = service.keys
         self._started = False
+        self._thread: KeptThread | None = None
+        self._stopping = threading.Event()
 
     @classmethod
     def from_settings(cls, settings: Settings, client: redis.Redis, consumer: str) -> AlertIntake:
@@ -87,20 +100,41 @@ class AlertIntake:
         self._started = True
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.stop(timeout_s=STOP_WAIT_S)
         if self.timers is not None:
             self.timers.stop()
         self.service.close()
         self._started = False
 
     def tick(self) -> None:
+        """On the worker's loop: start once, then only see that the threads are alive."""
         if not self._started:
             self.start()
+        if self._thread is None:
+            self._thread = KeptThread("gmd-alert-intake", self._round, log)
         self.keep_alive()
-        while self.take_batch() >= self.service.settings.alerts.intake_batch:
-            pass
+
+    def _round(self) -> None:
+        """The intake thread's step: take every batch waiting, then rest an interval."""
+        self.drain()
+        self._stopping.wait(self._interval_s)
+
+    def drain(self) -> int:
+        """Take batches until one comes back short; returns the entries taken."""
+        taken = 0
+        while not self._stopping.is_set():
+            n = self.take_batch()
+            taken += n
+            if n < self.service.settings.alerts.intake_batch:
+                break
+        return taken
 
     def keep_alive(self) -> None:
         """Restart a background thread of this process that died (each logs it)."""
+        if self._thread is not None:
+            self._thread.ensure_alive()
         self.service.ringer.records.ensure_alive()
         if self.timers is not None:
             self.timers.ensure_alive()
@@ -108,6 +142,8 @@ class AlertIntake:
     def health(self) -> dict[str, str]:
         """Per background thread: ``ok``, ``retrying`` (inside an outage) or ``dead``."""
         out = {"ring-records": self.service.ringer.health()}
+        if self._thread is not None:
+            out["intake"] = self._thread.health()
         if self.timers is not None:
             out["escalation"] = self.timers.health()
         return out

@@ -1,5 +1,5 @@
-"""Alert intake from the anomalies stream: fold, open, end, XACK after the commit, and
-entries a dead consumer left pending are taken over."""
+"""Alert intake from the anomalies stream: fold, open, end, XACK after the commit, on a
+thread of its own, and entries a dead consumer left pending are taken over."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from alerts.models import Channel, Team
 from alerts.service import AlertService
 from datasources.keys import ALERTS_GROUP, Keys
 from tests.alerts_support import anomaly
+from tests.fault_support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,14 @@ def test_anomalies_on_the_stream_become_alerts_and_are_acknowledged(
         for a in (spike, spike, flag):
             _publish(redis_client, keys, a)
         redis_client.xadd(keys.anomalies, {"v": "1", "json": "{not json"})
-        intake.tick()
+        intake.tick()  # starts the intake thread, which takes them in
+        wait_until(lambda: len(service.list_alerts()) == 2, 10, "two alerts")
+        wait_until(
+            lambda: redis_client.xpending(keys.anomalies, ALERTS_GROUP)["pending"] == 0,
+            10,
+            "every entry acknowledged",
+        )
+        assert intake.health()["intake"] == "ok"
         alerts = {a.kind: a for a in service.list_alerts()}
         assert alerts["spike"].count == 2 and alerts["spike"].owner_team == "ops"
         assert alerts["transcript_flag"].owner_team == "risk"
@@ -51,7 +59,9 @@ def test_anomalies_on_the_stream_become_alerts_and_are_acknowledged(
 
         _publish(redis_client, keys, replace(spike, status=AnomalyStatus.ENDED))
         intake.tick()
-        assert service.get(alerts["spike"].id).alert.status == "resolved"
+        wait_until(
+            lambda: service.get(alerts["spike"].id).alert.status == "resolved", 10, "resolved"
+        )
     finally:
         intake.stop()
 

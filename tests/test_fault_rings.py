@@ -144,7 +144,7 @@ def test_each_ring_is_delivered_once_through_a_redis_freeze_and_a_kill(
     assert sim_log.count("waiting for it") == sim_log.count("Redis is back"), sim_log[-3000:]
 
 
-HEALTHY = {"ring-records": "ok", "escalation": "ok", "RadioTicker": "ok"}
+HEALTHY = {"ring-records": "ok", "intake": "ok", "escalation": "ok", "RadioTicker": "ok"}
 
 
 def _threads(client: Any, keys: Keys) -> Any:
