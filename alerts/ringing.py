@@ -22,7 +22,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import apprise
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+from tenacity import (
+    Retrying,
+    retry_if_result,
+    stop_after_attempt,
+    stop_when_event_set,
+    wait_exponential,
+)
 
 from alerts.models import Ring, RingAttempt
 from alerts.ring_records import RingRecorder
@@ -101,6 +107,11 @@ def mask_channel(url: str) -> str:
     return str(plugin.url(privacy=True)).split("?", 1)[0]  # type: ignore[no-untyped-call]
 
 
+HAND_BACK_WAIT_S = 10.0
+"""How long a ring cut short by a stop waits for its attempts to be recorded before it is
+handed back (the database away longer: the claim goes stale and the sweep takes it)."""
+
+
 class Ringer:
     """Delivers committed rings on a small thread pool, retrying each channel.
 
@@ -127,6 +138,8 @@ class Ringer:
         self._pool = ThreadPoolExecutor(settings.ring_threads, thread_name_prefix="gmd-ring")
         self._queued: dict[Future[str], int] = {}
         """Deliveries submitted and not finished, by ring id: handed back on close."""
+        self._closing = threading.Event()
+        """Set by :meth:`close`: retries stop waiting, and an unfinished ring goes back."""
         self._failures = OutageLog(log, "delivering rings")
 
     @property
@@ -192,14 +205,18 @@ class Ringer:
         return bool(getattr(self._pool, "_shutdown", False))
 
     def close(self, wait: bool = True) -> None:
-        """Stop delivering: rings being sent finish (awaited with ``wait``), rings still
-        queued are handed back as pending for the next worker's sweep, then the records
-        are written.
+        """Stop delivering: attempts on the wire finish (awaited with ``wait``) but no
+        retry waits out its back-off, rings not delivered to every channel and rings
+        still queued are handed back as pending for the next worker's sweep, then the
+        records are written.
 
         A stopping worker with thousands of rings queued for dead receivers would
-        otherwise try every one of them before exiting (over a minute in the fuzzer);
-        a ring handed back was never sent, so it is neither lost nor doubled.
+        otherwise try every one of them before exiting (over a minute in the fuzzer),
+        and one retrying a single dead receiver waited out its whole back-off (15 s and
+        more: ``gmd run`` killed it).  A ring handed back keeps its recorded attempts, so
+        the next worker neither repeats a channel that got it nor loses one that did not.
         """
+        self._closing.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
         self._hand_back([rid for future, rid in list(self._queued.items()) if future.cancelled()])
         self.records.close()
@@ -243,27 +260,48 @@ class Ringer:
         done = {(a.person_id, a.channel) for a in attempts if a.ok}
         tries = {(a.person_id, a.channel): a.attempt for a in attempts}
         outcomes: list[bool] = []
+        recorded: list[threading.Event] = []
         for recipient in ring.recipients:
             for url in recipient["channels"]:
                 key = (str(recipient["person"]), mask_channel(url))
                 if key in done:
                     outcomes.append(True)
                     continue
-                outcomes.append(self._deliver_channel(ring, key, url, tries.get(key, 0)))
+                outcomes.append(self._deliver_channel(ring, key, url, tries.get(key, 0), recorded))
+        if self._closing.is_set() and not all(outcomes):
+            # Cut short by a stop: the next worker goes on, once it can read which
+            # channels already got the ring (or it would send those again).
+            for written in recorded:
+                written.wait(HAND_BACK_WAIT_S)
+            self._hand_back([ring.id])
+            return "pending"
         status = "delivered" if all(outcomes) else ("partial" if any(outcomes) else "failed")
-        recorded = self.records.finish(ring.id, status, self.clock())
+        finished = self.records.finish(ring.id, status, self.clock())
         if wait:
-            recorded.wait()
+            finished.wait()
         return status
 
-    def _deliver_channel(self, ring: Ring, key: tuple[str, str], url: str, tried: int) -> bool:
+    def _pause(self, seconds: float) -> None:
+        """A retry's back-off, cut short when the ringer closes."""
+        self._closing.wait(seconds)
+
+    def _deliver_channel(
+        self,
+        ring: Ring,
+        key: tuple[str, str],
+        url: str,
+        tried: int,
+        recorded: list[threading.Event],
+    ) -> bool:
         s = self.settings
         counter = iter(range(tried + 1, tried + 1 + s.ring_attempts))
 
         def attempt() -> bool:
+            if self._closing.is_set():
+                return False  # stopping: no new attempt (the ring is handed back)
             number = next(counter)
             delivery = self.notifier.send([url], ring.title, ring.body)[0]
-            self.records.attempt(
+            recorded.append(self.records.attempt(
                 RingAttempt(
                     ring_id=ring.id,
                     person_id=key[0],
@@ -274,7 +312,7 @@ class Ringer:
                     at=self.clock(),
                     duration_s=delivery.duration_s,
                 )
-            )
+            ))  # fmt: skip
             if not delivery.ok:
                 log.warning(
                     "ring %s to %s attempt %s failed: %s", ring.id, key[1], number, delivery.error
@@ -282,7 +320,8 @@ class Ringer:
             return delivery.ok
 
         retrying = Retrying(
-            stop=stop_after_attempt(s.ring_attempts),
+            stop=stop_after_attempt(s.ring_attempts) | stop_when_event_set(self._closing),
+            sleep=self._pause,
             wait=wait_exponential(multiplier=s.ring_backoff_s, max=s.ring_backoff_max_s),
             retry=retry_if_result(lambda ok: not ok),
             retry_error_callback=lambda state: False,
