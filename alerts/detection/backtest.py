@@ -23,11 +23,10 @@ import pandas as pd
 from scipy import stats
 
 from alerts.anomaly import Anomaly
-from alerts.detection.contacts import count_signals
+from alerts.detection.contacts import lone_signals
 from alerts.detection.incidents import IncidentTracker
 from alerts.detection.model import CountModel
 from alerts.detection.scoring import Span, span_of
-from alerts.detection.significance import benjamini_hochberg
 from datasources.settings import DetectionSettings
 
 DAY_S = 86400
@@ -190,11 +189,7 @@ def run(
         result = model.step(int(t), keys, values)
         if expected is not None:
             expected[step] = model.hist_exp[:, -1]
-        reject = benjamini_hochberg(np.concatenate([result.p_up, result.p_down]), cfg.fdr_q)
-        n = len(result.ids)
-        signals = count_signals(
-            model, result, reject[:n], reject[n:], set(tracker.open), metric="value"
-        )
+        signals = lone_signals(model, result, set(tracker.open), metric="value")
         for anomaly in tracker.step(float(t), signals):
             known = detected.setdefault(anomaly.fingerprint, float(anomaly.detail["detected_at"]))
             if anomaly.ended is not None:

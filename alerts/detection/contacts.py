@@ -19,7 +19,7 @@ import numpy as np
 from alerts.anomaly import AnomalyKind, Severity
 from alerts.detection.incidents import Level, Signal
 from alerts.detection.model import CountModel, CountResult
-from alerts.detection.significance import BoolArray, FloatArray, score_of
+from alerts.detection.significance import BoolArray, FloatArray, benjamini_hochberg, score_of
 from datasources.series import ALL, contact_series, parse_series
 
 _ELEVATED_Z = 2.0
@@ -169,6 +169,16 @@ def count_signals(
             level = Level.FIRING if fire[i] else Level.ELEVATED if elev[i] else Level.CALM
             out.append(_signal(model, result, int(i), kind, level, spike, metric))
     return out
+
+
+def lone_signals(
+    model: CountModel, result: CountResult, open_series: set[str], *, metric: str
+) -> list[Signal]:
+    """Signals of a lone-series (sequential) model's tick: the one judgement ``gmd
+    backtest`` and the live one-line fallback share, so both open the same anomalies."""
+    n = len(result.ids)
+    reject = benjamini_hochberg(np.concatenate([result.p_up, result.p_down]), model.cfg.fdr_q)
+    return count_signals(model, result, reject[:n], reject[n:], open_series, metric=metric)
 
 
 def _signal(

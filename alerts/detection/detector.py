@@ -32,6 +32,7 @@ from alerts.detection.contacts import (
     explain_away,
     held_lines,
     is_line_series,
+    lone_signals,
     open_lines,
     others_scale,
     rollup,
@@ -140,11 +141,7 @@ class Detector:
     ) -> list[Signal]:
         """A lone line against its own baseline, exactly as ``gmd backtest`` judges a series."""
         res = self.lone.step(bucket, [series], np.array([count]))
-        n = len(res.ids)
-        reject = benjamini_hochberg(np.concatenate([res.p_up, res.p_down]), self.cfg.fdr_q)
-        return count_signals(
-            self.lone, res, reject[:n], reject[n:], open_series, metric="contacts_per_min"
-        )
+        return lone_signals(self.lone, res, open_series, metric="contacts_per_min")
 
     def _benjamini_hochberg(self, family: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Benjamini–Hochberg per kind of test (spikes, drops, storms) and, for contacts,

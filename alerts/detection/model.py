@@ -115,8 +115,8 @@ class CountModel:
         self.sequential = sequential
         self.bank = CusumBank()
         self.records = ExcessRecords(cfg.bucket_s) if sequential else None
-        self.weekly = WeeklyProfile(cfg.bucket_s) if weekly else None
         """Lone series only: the live path's reference already says what is ordinary."""
+        self.weekly = WeeklyProfile(cfg.bucket_s) if weekly else None
 
     # -- registry ---------------------------------------------------------------
     def _register(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
@@ -415,12 +415,9 @@ class CountModel:
             self.bank.grow(len(self.ids))
         if self.sequential:
             self.records = ExcessRecords(self.cfg.bucket_s)
-            self.records.restore(arrays)
+            self.records.restore(arrays, len(self.ids))
         if self.weekly is not None:
             self.weekly = WeeklyProfile(self.cfg.bucket_s)
-            self.weekly.grow(len(self.ids))
-            for name in ("factors", "slow", "slow_seen"):
-                if f"week_{name}" in arrays:
-                    setattr(self.weekly, name, arrays[f"week_{name}"])
+            self.weekly.restore(arrays, len(self.ids))
         last = int(arrays["last_bucket"][0])
         self.last_bucket = None if last < 0 else last

@@ -84,9 +84,11 @@ class ExcessRecords:
             "record_at_day": np.array([self.at, self.day]),
         }  # fmt: skip
 
-    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+    def restore(self, arrays: dict[str, np.ndarray], series: int) -> None:
+        """From :meth:`arrays`; a state from before records (or of other buckets) starts
+        ``series`` series with none."""
         if "record_cum" not in arrays or arrays["record_cum"].shape[1] != self.depth:
-            self.grow(len(arrays["level"]))  # a state from before records, or other buckets
+            self.grow(series)
             return
         self.cum, self.days = arrays["record_cum"], arrays["record_days"]
         self.today = arrays["record_today"]

@@ -75,6 +75,14 @@ class WeeklyProfile:
         mean = self.factors.mean(axis=1, keepdims=True)
         self.factors = np.where(ok[:, None], self.factors / np.maximum(mean, 1e-9), self.factors)
 
+    def restore(self, arrays: dict[str, np.ndarray], series: int) -> None:
+        """From :meth:`arrays`; a state from before the profile starts ``series`` flat."""
+        if "week_factors" not in arrays:
+            self.grow(series)
+            return
+        self.factors, self.slow = arrays["week_factors"], arrays["week_slow"]
+        self.slow_seen = arrays["week_slow_seen"]
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {
             "week_factors": self.factors, "week_slow": self.slow, "week_slow_seen": self.slow_seen
